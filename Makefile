@@ -12,10 +12,20 @@ MEDIA ?= media
 TRANSCRIPTS ?= transcripts
 
 .DEFAULT_GOAL := all
-.PHONY: all setup test clean clean-venv
+BUILD = $(PY) -m pipeline build --engine $(ENGINE) --model $(MODEL) --media-dir $(MEDIA) --transcripts-dir $(TRANSCRIPTS)
+
+.PHONY: all setup test review retranscribe clean clean-venv
 
 all: setup
-	$(PY) -m pipeline build --engine $(ENGINE) --model $(MODEL) --media-dir $(MEDIA) --transcripts-dir $(TRANSCRIPTS)
+	$(BUILD)
+
+# Transcribe everything again (say, with another model); editors' corrections are kept.
+retranscribe: setup
+	$(BUILD) --force
+
+# Words Whisper was unsure of, riskiest first, for editors to check.
+review: setup
+	@$(PY) -m pipeline review --transcripts-dir $(TRANSCRIPTS)
 
 setup: $(READY)
 	@$(PY) -m pipeline models $(MODEL)

@@ -37,6 +37,8 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--compute-type", default="int8", help="faster-whisper's compute type (default int8)")
     build.add_argument("--threads", type=int, default=None, help="engine threads (default: all cores)")
     build.add_argument("--force", action="store_true", help="transcribe again even if nothing changed")
+    build.add_argument("--glossary-hints", action="store_true",
+                       help="give the glossary's terms to Whisper as a prompt (can make it skip speech)")
     build.set_defaults(run=_build)
 
     models = commands.add_parser("models", help="assemble and verify the bundled models (offline)")
@@ -47,6 +49,17 @@ def _parser() -> argparse.ArgumentParser:
     score = commands.add_parser("score", help="word error rate of built transcripts against NAME.txt references")
     _add_folders(score)
     score.set_defaults(run=_score)
+
+    review = commands.add_parser("review", help="words Whisper was unsure of, riskiest first, per video")
+    review.add_argument("--transcripts-dir", type=Path, default=Path("transcripts"))
+    review.add_argument("--threshold", type=float, default=0.5, help="list words below this confidence")
+    review.add_argument("names", nargs="*", metavar="NAME", help="videos to list (default: all)")
+    review.set_defaults(run=_review)
+
+    glossary = commands.add_parser("propose-rules",
+                                   help="glossary replacements from the corrections editors already made")
+    glossary.add_argument("--transcripts-dir", type=Path, default=Path("transcripts"))
+    glossary.set_defaults(run=_propose_rules)
 
     clean = commands.add_parser("clean", help="remove derived files; never anything an editor wrote")
     clean.add_argument("--transcripts-dir", type=Path, default=Path("transcripts"))
@@ -70,7 +83,7 @@ def _build(args: argparse.Namespace) -> int:
         compute_type=args.compute_type,
     )
     config = BuildConfig(args.media_dir, args.transcripts_dir, args.engine, args.model, options,
-                         args.threads, args.force)
+                         args.threads, args.force, args.glossary_hints)
     try:
         results = build_all(config, log=lambda line: print(line, flush=True))
     except PipelineError as error:
@@ -110,6 +123,50 @@ def _score(args: argparse.Namespace) -> int:
         print(f"pooled WER over the {len(single)} single-speaker clips "
               f"({sum(s.reference_words for s in single)} words): {pooled_wer(single):.1%}")
     return 0
+
+
+def _review(args: argparse.Namespace) -> int:
+    from .review import review_folder
+
+    folders = sorted(p for p in args.transcripts_dir.iterdir() if p.is_dir()) if args.transcripts_dir.is_dir() else []
+    folders = [f for f in folders if not args.names or f.name in args.names]
+    total = 0
+    for folder in folders:
+        items, notes = review_folder(folder, args.threshold)
+        for line in notes:
+            print(line)
+        if items:
+            print(f"{folder.name}: {len(items)} word{'s' * (len(items) != 1)} to check")
+            for item in items:
+                print(f"  {item}")
+        total += len(items)
+    print(f"{total} word{'s' * (total != 1)} to check in {len(folders)} video{'s' * (len(folders) != 1)}")
+    return 0
+
+
+def _propose_rules(args: argparse.Namespace) -> int:
+    from .build import GLOSSARY
+    from .glossary import load_glossary, propose_rules
+
+    pairs = []
+    for edited in sorted(args.transcripts_dir.glob("*/*.edit.txt")):
+        original = edited.parent / f".{edited.name[: -len('.edit.txt')]}.edit.orig.txt"
+        if original.is_file():
+            pairs.append((_spoken_text(original), _spoken_text(edited)))
+    known = load_glossary(args.transcripts_dir / GLOSSARY)
+    proposals = propose_rules(pairs, known)
+    for wrong, right, count in proposals:
+        print(f"{wrong} -> {right}    # corrected {count} time{'s' * (count != 1)}")
+    if not proposals:
+        print("# no new replacements: editors have made no repeated word corrections yet")
+    return 0
+
+
+def _spoken_text(path: Path) -> str:
+    from .editfile import decode, parse
+
+    doc = parse(decode(path.read_bytes(), str(path)), str(path))
+    return " ".join(t.text for line in doc.lines for t in line.tokens)
 
 
 def _clean(args: argparse.Namespace) -> int:

@@ -47,7 +47,8 @@ class Engine(Protocol):
     model: ResolvedModel
     options: DecodeOptions
 
-    def transcribe(self, audio: np.ndarray, progress: Progress | None = None) -> Transcript: ...
+    def transcribe(self, audio: np.ndarray, options: DecodeOptions | None = None,
+                   progress: Progress | None = None) -> Transcript: ...
 
 
 def default_threads() -> int:
@@ -79,12 +80,14 @@ class FasterWhisperEngine:
             cpu_threads=threads, local_files_only=True,
         )
 
-    def transcribe(self, audio: np.ndarray, progress: Progress | None = None) -> Transcript:
+    def transcribe(self, audio: np.ndarray, options: DecodeOptions | None = None,
+                   progress: Progress | None = None) -> Transcript:
+        options = options or self.options
         pieces, info = self._whisper.transcribe(
             audio,
-            language=self.options.language,
-            beam_size=self.options.beam_size,
-            initial_prompt=self.options.initial_prompt,
+            language=options.language,
+            beam_size=options.beam_size,
+            initial_prompt=options.initial_prompt,
             word_timestamps=True,
         )
         segments = []
@@ -92,7 +95,7 @@ class FasterWhisperEngine:
             segments.append(_segment((w.word, w.start, w.end, w.probability) for w in piece.words or []))
             if progress:
                 progress(piece.end)
-        return _transcript(segments, info.language, audio, self)
+        return _transcript(segments, info.language, audio, self, options)
 
 
 class OpenAIWhisperEngine:
@@ -104,18 +107,20 @@ class OpenAIWhisperEngine:
         torch.set_num_threads(threads)
         self.model = model
         self.options = options
-        self._whisper = _load_openai_model(model)
+        self._whisper = load_openai_model(model)
 
-    def transcribe(self, audio: np.ndarray, progress: Progress | None = None) -> Transcript:
+    def transcribe(self, audio: np.ndarray, options: DecodeOptions | None = None,
+                   progress: Progress | None = None) -> Transcript:
         import whisper
 
+        options = options or self.options
         result = whisper.transcribe(
             self._whisper,
             audio,
-            language=self.options.language,
-            beam_size=self.options.beam_size,
+            language=options.language,
+            beam_size=options.beam_size,
             best_of=5,
-            initial_prompt=self.options.initial_prompt,
+            initial_prompt=options.initial_prompt,
             word_timestamps=True,
             fp16=False,
             verbose=None,
@@ -126,7 +131,7 @@ class OpenAIWhisperEngine:
         ]
         if progress:
             progress(len(audio) / SAMPLE_RATE)
-        return _transcript(segments, result["language"], audio, self)
+        return _transcript(segments, result["language"], audio, self, options)
 
 
 def _segment(raw_words: Iterable[tuple[str, float, float, float]]) -> Segment:
@@ -146,7 +151,8 @@ def _segment(raw_words: Iterable[tuple[str, float, float, float]]) -> Segment:
     return Segment(words)
 
 
-def _transcript(segments: list[Segment], language: str, audio: np.ndarray, engine: Engine) -> Transcript:
+def _transcript(segments: list[Segment], language: str, audio: np.ndarray, engine: Engine,
+                options: DecodeOptions) -> Transcript:
     return Transcript(
         segments=[s for s in segments if s.words],
         language=language,
@@ -154,7 +160,7 @@ def _transcript(segments: list[Segment], language: str, audio: np.ndarray, engin
         engine=engine.name,
         model=engine.model.name,
         model_sha256=engine.model.sha256,
-        options=engine.options.key(engine.name),
+        options=options.key(engine.name),
     )
 
 
@@ -170,7 +176,7 @@ def openai_checkpoint_for(model: ResolvedModel) -> Path:
     return checkpoint
 
 
-def _load_openai_model(model: ResolvedModel):
+def load_openai_model(model: ResolvedModel):
     import torch
     import whisper
     from whisper.model import ModelDimensions, Whisper

@@ -27,6 +27,10 @@ class Cue:
     words: list[Word]
 
     @property
+    def speaker(self) -> str | None:
+        return self.words[0].speaker if self.words else None
+
+    @property
     def text(self) -> str:
         return "\n".join(self.lines)
 
@@ -55,7 +59,9 @@ def _starts_new_cue(current: list[Word], word: Word) -> bool:
     last = current[-1]
     text = " ".join(w.text for w in [*current, word])
     return (
-        len(text) > MAX_LINE * MAX_LINES - 4  # leave room for an uneven line split
+        word.speaker != last.speaker
+        or word.sound or last.sound  # a sound description is a cue of its own
+        or len(text) > MAX_LINE * MAX_LINES - 4  # leave room for an uneven line split
         or word.end - current[0].start > MAX_DURATION
         or word.start - last.end >= PAUSE
         or (last.text.endswith(SENTENCE_END) and len(text) > MAX_LINE // 2)

@@ -22,19 +22,37 @@ def atomic_write_bytes(path: Path, data: bytes) -> bool:
             return False
     except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
         pass
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    tmp = _write_temp(path, data)
     try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
     return True
+
+
+def _write_temp(path: Path, data: bytes) -> str:
+    """A fully written, synced temp file beside path, with the permissions a new file gets."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            os.fchmod(f.fileno(), 0o666 & ~_umask())  # mkstemp's 0600 would hide files from a web server
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+    return tmp
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def atomic_write_text(path: Path, text: str) -> bool:
@@ -71,3 +89,16 @@ def sha256_of_file(path: Path) -> str:
         for block in iter(lambda: f.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def create_new_text(path: Path, text: str) -> bool:
+    """Write a file only if none exists, atomically; never replaces anything (False if it exists)."""
+    tmp = _write_temp(path, text.encode("utf-8"))
+    try:
+        os.link(tmp, path)  # fails if the path exists, where os.replace would overwrite it
+        return True
+    except FileExistsError:
+        return False
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -16,6 +17,7 @@ class Word:
     end: float
     probability: float = 1.0
     speaker: str | None = None
+    sound: bool = False  # a sound description such as "[phone rings]", not speech
 
 
 @dataclass
@@ -107,4 +109,11 @@ def _word_to_dict(word: Word) -> dict[str, Any]:
     data["probability"] = round(word.probability, 4)
     if word.speaker is None:
         del data["speaker"]
+    if not word.sound:
+        del data["sound"]
     return data
+
+
+def normalise_token(text: str) -> str:
+    """A word as compared for alignment: lower case, no punctuation around or inside it."""
+    return re.sub(r"[^\w']+", "", text.lower()).strip("'")

@@ -8,7 +8,7 @@ from webvtt import Caption, WebVTT
 from webvtt.models import Timestamp
 
 from .layout import Cue
-from .transcript import Transcript
+from .transcript import Transcript, Word
 
 PARAGRAPH_PAUSE = 1.5  # seconds of silence that start a new paragraph
 PARAGRAPH_CHARS = 600  # a paragraph this long ends at the next sentence end
@@ -24,11 +24,18 @@ def to_webvtt(cues: list[Cue], note: str) -> str:
         Caption(
             start=str(Timestamp.from_seconds(cue.start)),
             end=str(Timestamp.from_seconds(cue.end)),
-            text=[escape_cue_text(line) for line in cue.lines],
+            text=_cue_lines(cue),
         )
         for cue in cues
     ]
     return WebVTT(captions=captions, header_comments=[note]).content
+
+
+def _cue_lines(cue: Cue) -> list[str]:
+    lines = [escape_cue_text(line) for line in cue.lines]
+    if cue.speaker:
+        lines[0] = f"<v {escape_cue_text(cue.speaker)}>{lines[0]}"
+    return lines
 
 
 def provenance_note(transcript: Transcript, reviewed: bool = False) -> str:
@@ -42,18 +49,21 @@ def provenance_note(transcript: Transcript, reviewed: bool = False) -> str:
 
 
 def to_plain_text(transcript: Transcript) -> str:
-    """The words in order, in paragraphs, with no time codes."""
+    """The words in order, in paragraphs, with no time codes; a new speaker starts a paragraph
+    with their name."""
     paragraphs: list[list[str]] = []
-    previous_end = None
+    previous: Word | None = None
     for word in transcript.words:
+        new_speaker = previous is not None and word.speaker != previous.speaker
         starts_paragraph = (
             not paragraphs
-            or (previous_end is not None and word.start - previous_end >= PARAGRAPH_PAUSE)
+            or new_speaker
+            or word.start - previous.end >= PARAGRAPH_PAUSE
             or (sum(len(w) + 1 for w in paragraphs[-1]) > PARAGRAPH_CHARS
                 and paragraphs[-1][-1].endswith((".", "?", "!")))
         )
         if starts_paragraph:
-            paragraphs.append([])
+            paragraphs.append([f"{word.speaker}:"] if word.speaker else [])
         paragraphs[-1].append(word.text)
-        previous_end = word.end
+        previous = word
     return "".join(" ".join(p) + "\n\n" for p in paragraphs).rstrip("\n") + "\n" if paragraphs else ""

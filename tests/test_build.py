@@ -70,13 +70,17 @@ def test_new_audio_or_new_options_transcribe_again(media_dir, tmp_path, testdata
     assert result.status == "transcribed"
     assert Transcript.from_json((transcripts / "jfk" / "jfk.machine.json").read_text()).options["beam_size"] == 2
 
-    shutil.copy(testdata / "cmu_arctic_us_aew_a0003.wav", media_dir / "jfk.flac.tmp")
+    editor_file = (transcripts / "jfk" / "jfk.edit.txt").read_bytes()
     (media_dir / "jfk.flac").unlink()
-    run_ffmpeg("-f", "wav", "-i", str(media_dir / "jfk.flac.tmp"), str(media_dir / "jfk.flac"))
-    (media_dir / "jfk.flac.tmp").unlink()
+    run_ffmpeg("-i", str(testdata / "cmu_arctic_us_aew_a0003.wav"), str(media_dir / "jfk.flac"))
     [result] = build_all(config(media_dir, transcripts, beam_size=2), log=lambda _: None)
     assert result.status == "transcribed"
-    assert "americans" not in (transcripts / "jfk" / "jfk.txt").read_text().lower()
+    machine = Transcript.from_json((transcripts / "jfk" / "jfk.machine.json").read_text())
+    assert "americans" not in machine.text.lower()
+    # The editor's file stays as it was: its lines no longer match the audio, and the build says so.
+    assert (transcripts / "jfk" / "jfk.edit.txt").read_bytes() == editor_file
+    assert any("few of this line's words match the new machine transcript" in w for w in result.warnings)
+    assert all(w.startswith(f"{transcripts / 'jfk' / 'jfk.edit.txt'}:") for w in result.warnings)
 
 
 def test_outputs_deleted_by_hand_are_written_again_without_transcribing(media_dir, tmp_path):
@@ -132,8 +136,9 @@ def test_clean_removes_what_builds_made_and_nothing_an_editor_wrote(media_dir, t
     editor_file = transcripts / "jfk" / "jfk.edit.txt"
     editor_file.write_text("[00:00.0] And so, my fellow Americans\n")
     removed = clean(transcripts)
-    assert {p.name for p in removed} == {"jfk.vtt", "jfk.txt", "jfk.machine.json", ".build.json"}
+    assert {p.name for p in removed} == {"jfk.vtt", "jfk.txt", "jfk.machine.json", "jfk.words.json", ".build.json"}
     assert editor_file.read_text() == "[00:00.0] And so, my fellow Americans\n"
+    assert (transcripts / "jfk" / ".jfk.edit.orig.txt").is_file()
 
 
 @pytest.mark.skipif(shutil.which("unshare") is None or os.geteuid() != 0,
