@@ -1,8 +1,9 @@
 """Forced alignment: times for words an editor wrote, from the audio itself.
 
-openai-whisper's own word timing (whisper.timing.find_alignment) is run on the editor's
-words as given: the decoder reads them against a stretch of audio and dynamic time warping
-over the alignment heads' cross-attention says where each token falls.
+Whisper aligns given text the way it times its own words: the decoder reads the tokens
+against a stretch of audio, and dynamic time warping over the alignment heads'
+cross-attention says where each token falls. CTranslate2 models use faster-whisper's
+implementation (quick to load); an openai-whisper checkpoint uses whisper.timing.
 """
 
 from __future__ import annotations
@@ -16,14 +17,16 @@ from .models import ResolvedModel
 
 MAX_WINDOW = 30.0  # Whisper hears 30 s at a time
 PAD = 0.2  # a little audio either side, so a word at the edge is heard whole
+HOP = 160  # samples per mel frame
 
 
 class WhisperAligner:
     """Loads the model only when a stretch actually needs aligning."""
 
-    def __init__(self, model: ResolvedModel, pcm: Path):
+    def __init__(self, model: ResolvedModel, pcm: Path, language: str = "en"):
         self._model_spec = model
         self._pcm = pcm
+        self._language = language
         self._model = None
         self._audio: np.ndarray | None = None
 
@@ -31,28 +34,13 @@ class WhisperAligner:
         """(start, end) for each word, all inside [start, end]; None when it cannot tell."""
         if not words or end - start < 0.1 or end - start > MAX_WINDOW - 2 * PAD:
             return None
-        import torch
-        from whisper.audio import N_FRAMES, N_SAMPLES, log_mel_spectrogram, pad_or_trim
-        from whisper.timing import find_alignment
-        from whisper.tokenizer import get_tokenizer
-
-        model = self._load()
-        audio = self._samples()
         offset = max(0.0, start - PAD)
-        piece = audio[int(offset * SAMPLE_RATE):int((end + PAD) * SAMPLE_RATE)]
+        piece = self._samples()[int(offset * SAMPLE_RATE):int((end + PAD) * SAMPLE_RATE)]
         if len(piece) < SAMPLE_RATE // 10:
             return None
-        mel = log_mel_spectrogram(torch.from_numpy(piece), model.dims.n_mels, padding=N_SAMPLES)
-        num_frames = len(piece) // 160
-        tokenizer = get_tokenizer(model.is_multilingual, num_languages=model.num_languages,
-                                  language="en", task="transcribe")
-        tokens_per_word = [tokenizer.encode(" " + w) for w in words]
-        text_tokens = [t for tokens in tokens_per_word for t in tokens]
-        timings = find_alignment(model, tokenizer, text_tokens, pad_or_trim(mel, N_FRAMES), num_frames)
-        token_times = []
-        for timing in timings:
-            token_times.extend([(timing.start, timing.end)] * len(timing.tokens))
-        if len(token_times) < len(text_tokens):
+        align_tokens = self._align_ctranslate2 if self._model_spec.is_ctranslate2 else self._align_torch
+        tokens_per_word, token_times = align_tokens(words, piece)
+        if len(token_times) < sum(len(t) for t in tokens_per_word):
             return None
         out, position = [], 0
         for tokens in tokens_per_word:
@@ -63,14 +51,57 @@ class WhisperAligner:
             out.append((a, b))
         return out
 
+    def _align_ctranslate2(self, words: list[str], piece: np.ndarray):
+        from faster_whisper.audio import pad_or_trim
+        from faster_whisper.tokenizer import Tokenizer
+
+        model = self._load()
+        tokenizer = Tokenizer(model.hf_tokenizer, model.model.is_multilingual, task="transcribe",
+                              language=self._language)
+        tokens_per_word = [tokenizer.encode(" " + w) for w in words]
+        text_tokens = [t for tokens in tokens_per_word for t in tokens]
+        features = model.feature_extractor(piece)
+        encoder_output = model.encode(pad_or_trim(features))
+        [timings] = model.find_alignment(tokenizer, [text_tokens], encoder_output, len(piece) // HOP)
+        return tokens_per_word, _token_times((t["start"], t["end"], len(t["tokens"])) for t in timings)
+
+    def _align_torch(self, words: list[str], piece: np.ndarray):
+        import torch
+        from whisper.audio import N_FRAMES, N_SAMPLES, log_mel_spectrogram, pad_or_trim
+        from whisper.timing import find_alignment
+        from whisper.tokenizer import get_tokenizer
+
+        model = self._load()
+        tokenizer = get_tokenizer(model.is_multilingual, num_languages=model.num_languages,
+                                  language=self._language, task="transcribe")
+        tokens_per_word = [tokenizer.encode(" " + w) for w in words]
+        text_tokens = [t for tokens in tokens_per_word for t in tokens]
+        mel = log_mel_spectrogram(torch.from_numpy(piece), model.dims.n_mels, padding=N_SAMPLES)
+        timings = find_alignment(model, tokenizer, text_tokens, pad_or_trim(mel, N_FRAMES), len(piece) // HOP)
+        return tokens_per_word, _token_times((t.start, t.end, len(t.tokens)) for t in timings)
+
     def _load(self):
         if self._model is None:
-            from .engines import load_openai_model
+            if self._model_spec.is_ctranslate2:
+                from faster_whisper import WhisperModel
 
-            self._model = load_openai_model(self._model_spec)
+                self._model = WhisperModel(str(self._model_spec.path), device="cpu", compute_type="int8",
+                                           local_files_only=True)
+            else:
+                from .engines import load_openai_model
+
+                self._model = load_openai_model(self._model_spec)
         return self._model
 
     def _samples(self) -> np.ndarray:
         if self._audio is None:
             self._audio = load_pcm(self._pcm)
         return self._audio
+
+
+def _token_times(timings) -> list[tuple[float, float]]:
+    """Whisper times words; every token of a word gets that word's span."""
+    out = []
+    for start, end, count in timings:
+        out.extend([(start, end)] * count)
+    return out

@@ -28,7 +28,8 @@ class Cue:
 
     @property
     def speaker(self) -> str | None:
-        return self.words[0].speaker if self.words else None
+        """Who speaks in this cue; a sound description has no voice."""
+        return self.words[0].speaker if self.words and not self.words[0].sound else None
 
     @property
     def text(self) -> str:
