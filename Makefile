@@ -14,7 +14,7 @@ TRANSCRIPTS ?= transcripts
 .DEFAULT_GOAL := all
 BUILD = $(PY) -m pipeline build --engine $(ENGINE) --model $(MODEL) --media-dir $(MEDIA) --transcripts-dir $(TRANSCRIPTS)
 
-.PHONY: all setup test review retranscribe clean clean-venv
+.PHONY: all setup test check review retranscribe clean clean-venv
 
 all: setup
 	$(BUILD)
@@ -23,12 +23,16 @@ all: setup
 retranscribe: setup
 	$(BUILD) --force
 
+# The quality gate for web teams: every published caption file against its style; exit 1 on errors.
+check: setup
+	@$(PY) -m pipeline check --transcripts-dir $(TRANSCRIPTS)
+
 # Words Whisper was unsure of, riskiest first, for editors to check.
 review: setup
 	@$(PY) -m pipeline review --transcripts-dir $(TRANSCRIPTS)
 
 setup: $(READY)
-	@$(PY) -m pipeline models $(MODEL)
+	@$(PY) -m pipeline models --quiet $(MODEL)
 
 # The venv is made again whenever pyproject.toml changes.
 $(READY): pyproject.toml
@@ -38,7 +42,7 @@ $(READY): pyproject.toml
 	touch $@
 
 test: setup
-	@$(PY) -m pipeline models tiny.en
+	@$(PY) -m pipeline models --quiet tiny.en
 	$(PY) -m pytest
 
 # Derived files only: captions, transcripts the machine made, the audio cache. Never editors' files.

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import re
 import os
 import shutil
+import subprocess
 import tempfile
 from functools import cache
 from pathlib import Path
@@ -98,3 +100,19 @@ def load_pcm(path: Path) -> np.ndarray:
 
 def pcm_duration(path: Path) -> float:
     return path.stat().st_size / (SAMPLE_RATE * BYTES_PER_SAMPLE)
+
+
+def frame_rate(media: Path) -> float | None:
+    """The video's frame rate as ffmpeg reports it, or None for audio-only media.
+
+    ffmpeg with no output names the streams and exits non-zero; that is all we need (and
+    unlike ffprobe it is always there).
+    """
+    done = subprocess.run([ffmpeg_executable(), "-nostdin", "-hide_banner", "-i", f"file:{media.resolve()}"],
+                          capture_output=True, text=True, errors="replace")
+    for line in done.stderr.splitlines():
+        if "Video:" in line and "attached pic" not in line:
+            match = re.search(r"(\d+(?:\.\d+)?) fps", line)
+            if match:
+                return float(match.group(1))
+    return None

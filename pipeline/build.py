@@ -19,7 +19,7 @@ from .corrections import retime
 from .engines import DEFAULT_ENGINE, DecodeOptions, Engine, load_engine
 from .errors import PipelineError
 from .glossary import Glossary, apply_rules, load_glossary
-from .layout import layout
+from .layout import Profile, layout
 from .models import BUNDLED, DEFAULT_MODEL, ResolvedModel, cache_root, resolve_model
 from .storage import atomic_write_text, create_new_text, exclusive_lock, remove_stale_temp_files
 from .transcript import Transcript
@@ -40,6 +40,7 @@ class BuildConfig:
     # Give the glossary's terms to Whisper as its initial prompt. Off by default: measured on the
     # demo, the prompt made Whisper skip speech (WER 7.8% -> 14.5%); the replacements are safe.
     glossary_hints: bool = False
+    profile: Profile = field(default_factory=Profile)
 
 
 @dataclass
@@ -88,7 +89,7 @@ class Outputs:
 
     def derived(self) -> list[Path]:
         """Every file a build writes for this video, and nothing an editor owns."""
-        return [self.path(".vtt"), self.path(".txt"), self.machine, self.words, self.state]
+        return [self.path(".vtt"), self.path(".srt"), self.path(".txt"), self.machine, self.words, self.state]
 
 
 def find_media(media_dir: Path) -> list[Path]:
@@ -174,7 +175,7 @@ def build_one(media: Path, outputs: Outputs, engine: EngineOnDemand, config: Bui
     result = FileResult(media, "transcribed" if transcribed else "unchanged")
     corrected = _corrected_transcript(source, machine, glossary, engine, result, announce=transcribed)
     reviewed = _edited(outputs)
-    if write_outputs(corrected, outputs, reviewed) and result.status == "unchanged":
+    if write_outputs(corrected, outputs, reviewed, config.profile, source.fps) and result.status == "unchanged":
         result.status = "updated"
     return result
 
@@ -200,7 +201,11 @@ class _Source:
 
     def extract(self) -> None:
         self.audio_sha256 = audio.extract_pcm(self.media, audio_cache())
-        self.save_state(**self.stamp, audio_sha256=self.audio_sha256)
+        self.save_state(**self.stamp, audio_sha256=self.audio_sha256, fps=audio.frame_rate(self.media))
+
+    @property
+    def fps(self) -> float | None:
+        return self.state.get("fps")
 
     def pcm(self) -> Path:
         if not _pcm_path(self.audio_sha256).is_file():  # the audio cache was cleared since
@@ -317,11 +322,13 @@ class _LazyAligner:
         return self._aligner.align(words, start, end)
 
 
-def write_outputs(transcript: Transcript, outputs: Outputs, reviewed: bool = False) -> bool:
+def write_outputs(transcript: Transcript, outputs: Outputs, reviewed: bool = False,
+                  profile: Profile = Profile(), fps: float | None = None) -> bool:
     """Write every published file for one video; True when any of them changed."""
-    cues = layout(transcript)
+    cues = layout(transcript, profile, fps)
     note = writers.provenance_note(transcript, reviewed)
     changed = atomic_write_text(outputs.path(".vtt"), writers.to_webvtt(cues, note))
+    changed |= atomic_write_text(outputs.path(".srt"), writers.to_srt(cues))
     changed |= atomic_write_text(outputs.path(".txt"), writers.to_plain_text(transcript))
     return changed
 

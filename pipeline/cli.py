@@ -36,6 +36,7 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--beam-size", type=int, default=5)
     build.add_argument("--compute-type", default="int8", help="faster-whisper's compute type (default int8)")
     build.add_argument("--threads", type=int, default=None, help="engine threads (default: all cores)")
+    build.add_argument("--profile", help="caption style: default or bbc (default: [tool.pipeline] in pyproject.toml)")
     build.add_argument("--force", action="store_true", help="transcribe again even if nothing changed")
     build.add_argument("--glossary-hints", action="store_true",
                        help="give the glossary's terms to Whisper as a prompt (can make it skip speech)")
@@ -44,11 +45,18 @@ def _parser() -> argparse.ArgumentParser:
     models = commands.add_parser("models", help="assemble and verify the bundled models (offline)")
     models.add_argument("names", nargs="*", default=[DEFAULT_MODEL], metavar="NAME")
     models.add_argument("--verify", action="store_true", help="hash the weights in full even if verified before")
+    models.add_argument("--quiet", action="store_true", help="say nothing unless something is wrong")
     models.set_defaults(run=_models)
 
     score = commands.add_parser("score", help="word error rate of built transcripts against NAME.txt references")
     _add_folders(score)
     score.set_defaults(run=_score)
+
+    check = commands.add_parser("check", help="check every published caption file; exit 1 on errors")
+    check.add_argument("--transcripts-dir", type=Path, default=Path("transcripts"))
+    check.add_argument("--profile", help="caption style to check against (default: as for build)")
+    check.add_argument("files", nargs="*", type=Path, metavar="FILE.vtt", help="files to check (default: all)")
+    check.set_defaults(run=_check)
 
     review = commands.add_parser("review", help="words Whisper was unsure of, riskiest first, per video")
     review.add_argument("--transcripts-dir", type=Path, default=Path("transcripts"))
@@ -82,8 +90,13 @@ def _build(args: argparse.Namespace) -> int:
         beam_size=args.beam_size,
         compute_type=args.compute_type,
     )
+    try:
+        profile = caption_profile(args.profile)
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     config = BuildConfig(args.media_dir, args.transcripts_dir, args.engine, args.model, options,
-                         args.threads, args.force, args.glossary_hints)
+                         args.threads, args.force, args.glossary_hints, profile)
     try:
         results = build_all(config, log=lambda line: print(line, flush=True))
     except PipelineError as error:
@@ -104,7 +117,8 @@ def _models(args: argparse.Namespace) -> int:
         except PipelineError as error:
             print(f"error: {error}", file=sys.stderr)
             return 1
-        print(f"model {name}: {model.path} (sha256 {model.sha256[:12]}, verified)")
+        if not args.quiet:
+            print(f"model {name}: {model.path} (sha256 {model.sha256[:12]}, verified)")
     return 0
 
 
@@ -123,6 +137,50 @@ def _score(args: argparse.Namespace) -> int:
         print(f"pooled WER over the {len(single)} single-speaker clips "
               f"({sum(s.reference_words for s in single)} words): {pooled_wer(single):.1%}")
     return 0
+
+
+def caption_profile(name: str | None):
+    """The caption profile: --profile, else [tool.pipeline] in ./pyproject.toml, else default.
+
+        [tool.pipeline]
+        profile = "bbc"
+        [tool.pipeline.captions]   # single settings, e.g.
+        max_chars = 40
+    """
+    import tomllib
+
+    from .layout import profile_from
+
+    settings = {}
+    if Path("pyproject.toml").is_file():
+        with open("pyproject.toml", "rb") as f:
+            settings = tomllib.load(f).get("tool", {}).get("pipeline", {})
+    return profile_from(name or settings.get("profile", "default"), settings.get("captions"))
+
+
+def _check(args: argparse.Namespace) -> int:
+    from .build import audio_cache
+    from .check import audio_for, check_file
+
+    try:
+        profile = caption_profile(args.profile)
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    files = args.files or sorted(args.transcripts_dir.glob("*/*.vtt"))
+    errors = 0
+    for path in files:
+        samples, fps = audio_for(path.parent, audio_cache())
+        findings = check_file(path, profile, fps, samples)
+        for finding in sorted(findings, key=lambda f: f.start):
+            print(finding)
+        file_errors = sum(f.error for f in findings)
+        errors += file_errors
+        print(f"{path}: {file_errors} error{'s' * (file_errors != 1)}, {len(findings) - file_errors} "
+              f"warning{'s' * (len(findings) - file_errors != 1)} ({profile.name} profile)")
+    if not files:
+        print(f"no caption files under {args.transcripts_dir}/")
+    return 1 if errors else 0
 
 
 def _review(args: argparse.Namespace) -> int:

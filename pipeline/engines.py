@@ -14,6 +14,7 @@ from typing import Protocol
 
 import numpy as np
 
+from . import guards
 from .audio import SAMPLE_RATE
 from .models import ResolvedModel, alignment_heads, cache_root
 from .transcript import Segment, Transcript, Word
@@ -34,6 +35,7 @@ class DecodeOptions:
     beam_size: int = 5
     compute_type: str = "int8"  # faster-whisper on CPU; openai-whisper always runs float32
     initial_prompt: str | None = None
+    vad: bool = True  # only speech found by voice activity detection is transcribed
 
     def key(self, engine: str) -> dict:
         options = asdict(self)
@@ -64,7 +66,30 @@ def load_engine(name: str, model: ResolvedModel, options: DecodeOptions, threads
     raise ValueError(f"unknown engine {name!r}: use one of {', '.join(ENGINES)}")
 
 
-class FasterWhisperEngine:
+class _WhisperEngine:
+    """What both engines share: VAD before decoding, loop guards after, one data model out."""
+
+    name: str
+    model: ResolvedModel
+    options: DecodeOptions
+
+    def transcribe(self, audio: np.ndarray, options: DecodeOptions | None = None,
+                   progress: Progress | None = None) -> Transcript:
+        options = options or self.options
+        speech, speech_map = guards.speech_only(audio) if options.vad else (audio, None)
+        if len(speech) == 0:
+            segments, language = [], options.language or "en"
+        else:
+            scale = len(audio) / len(speech)
+            segments, language = self._decode(speech, options, progress and (lambda t: progress(t * scale)))
+        if speech_map is not None:
+            guards.restore_times(segments, speech_map)
+        if progress:
+            progress(len(audio) / SAMPLE_RATE)
+        return _transcript(guards.drop_loops(segments), language, audio, self, options)
+
+
+class FasterWhisperEngine(_WhisperEngine):
     name = "faster-whisper"
 
     def __init__(self, model: ResolvedModel, options: DecodeOptions, threads: int):
@@ -80,9 +105,7 @@ class FasterWhisperEngine:
             cpu_threads=threads, local_files_only=True,
         )
 
-    def transcribe(self, audio: np.ndarray, options: DecodeOptions | None = None,
-                   progress: Progress | None = None) -> Transcript:
-        options = options or self.options
+    def _decode(self, audio: np.ndarray, options: DecodeOptions, progress: Progress | None):
         pieces, info = self._whisper.transcribe(
             audio,
             language=options.language,
@@ -92,13 +115,15 @@ class FasterWhisperEngine:
         )
         segments = []
         for piece in pieces:
-            segments.append(_segment((w.word, w.start, w.end, w.probability) for w in piece.words or []))
+            segment = _segment((w.word, w.start, w.end, w.probability) for w in piece.words or [])
+            if guards.plausible(segment, piece.no_speech_prob, piece.avg_logprob):
+                segments.append(segment)
             if progress:
                 progress(piece.end)
-        return _transcript(segments, info.language, audio, self, options)
+        return segments, info.language
 
 
-class OpenAIWhisperEngine:
+class OpenAIWhisperEngine(_WhisperEngine):
     name = "openai-whisper"
 
     def __init__(self, model: ResolvedModel, options: DecodeOptions, threads: int):
@@ -109,11 +134,9 @@ class OpenAIWhisperEngine:
         self.options = options
         self._whisper = load_openai_model(model)
 
-    def transcribe(self, audio: np.ndarray, options: DecodeOptions | None = None,
-                   progress: Progress | None = None) -> Transcript:
+    def _decode(self, audio: np.ndarray, options: DecodeOptions, progress: Progress | None):
         import whisper
 
-        options = options or self.options
         result = whisper.transcribe(
             self._whisper,
             audio,
@@ -125,13 +148,12 @@ class OpenAIWhisperEngine:
             fp16=False,
             verbose=None,
         )
-        segments = [
-            _segment((w["word"], w["start"], w["end"], w["probability"]) for w in piece.get("words", []))
-            for piece in result["segments"]
-        ]
-        if progress:
-            progress(len(audio) / SAMPLE_RATE)
-        return _transcript(segments, result["language"], audio, self, options)
+        segments = []
+        for piece in result["segments"]:
+            segment = _segment((w["word"], w["start"], w["end"], w["probability"]) for w in piece.get("words", []))
+            if guards.plausible(segment, piece["no_speech_prob"], piece["avg_logprob"]):
+                segments.append(segment)
+        return segments, result["language"]
 
 
 def _segment(raw_words: Iterable[tuple[str, float, float, float]]) -> Segment:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import io
 
 from webvtt import Caption, WebVTT
 from webvtt.models import Timestamp
@@ -32,10 +33,26 @@ def to_webvtt(cues: list[Cue], note: str) -> str:
 
 
 def _cue_lines(cue: Cue) -> list[str]:
+    """Cue text with voice spans: one span for the whole cue, or one per line in a dialogue."""
     lines = [escape_cue_text(line) for line in cue.lines]
+    if len(set(cue.speakers)) > 1:
+        return [f"<v {_annotation(who)}>{line}</v>" if who else line for who, line in zip(cue.speakers, lines)]
     if cue.speaker:
-        lines[0] = f"<v {escape_cue_text(cue.speaker)}>{lines[0]}"
+        lines[0] = f"<v {_annotation(cue.speaker)}>{lines[0]}"
     return lines
+
+
+def _annotation(name: str) -> str:
+    return escape_cue_text(name)
+
+
+def to_srt(cues: list[Cue]) -> str:
+    """SubRip for editors' tools and players that want it: plain text, no voice spans."""
+    captions = [Caption(start=str(Timestamp.from_seconds(cue.start)), end=str(Timestamp.from_seconds(cue.end)),
+                        text=list(cue.lines)) for cue in cues]
+    out = io.StringIO()
+    WebVTT(captions=captions).write(out, format="srt")
+    return out.getvalue()
 
 
 def provenance_note(transcript: Transcript, reviewed: bool = False) -> str:
@@ -63,7 +80,8 @@ def to_plain_text(transcript: Transcript) -> str:
                 and paragraphs[-1][-1].endswith((".", "?", "!")))
         )
         if starts_paragraph:
-            paragraphs.append([f"{word.speaker}:"] if word.speaker else [])
+            named = word.speaker and (previous is None or new_speaker)
+            paragraphs.append([f"{word.speaker}:"] if named else [])
         paragraphs[-1].append(word.text)
         previous = word
     return "".join(" ".join(p) + "\n\n" for p in paragraphs).rstrip("\n") + "\n" if paragraphs else ""

@@ -136,7 +136,8 @@ def test_clean_removes_what_builds_made_and_nothing_an_editor_wrote(media_dir, t
     editor_file = transcripts / "jfk" / "jfk.edit.txt"
     editor_file.write_text("[00:00.0] And so, my fellow Americans\n")
     removed = clean(transcripts)
-    assert {p.name for p in removed} == {"jfk.vtt", "jfk.txt", "jfk.machine.json", "jfk.words.json", ".build.json"}
+    assert {p.name for p in removed} == {"jfk.vtt", "jfk.srt", "jfk.txt", "jfk.machine.json", "jfk.words.json",
+                                        ".build.json"}
     assert editor_file.read_text() == "[00:00.0] And so, my fellow Americans\n"
     assert (transcripts / "jfk" / ".jfk.edit.orig.txt").is_file()
 

@@ -1,0 +1,167 @@
+"""The quality gate for published captions: every cue against its style profile and the
+content rules, as `path:cue-start: rule: detail` lines that a web team can gate on."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .layout import Profile
+from .transcript import normalise_token
+
+SILENCE_DBFS = -50.0  # a cue whose whole span is quieter than this has no one speaking
+REPEATS = 3
+TAG = re.compile(r"<(/?)([a-z]+)(?:[.\w-]*)(?:\s[^>]*)?>")
+
+
+@dataclass
+class Finding:
+    path: Path
+    start: float
+    rule: str
+    detail: str
+    error: bool
+
+    def __str__(self) -> str:
+        return f"{self.path}:{_clock(self.start)}: {self.rule}: {self.detail}"
+
+
+def _clock(seconds: float) -> str:
+    whole = int(seconds)
+    return f"{whole // 3600:02d}:{whole % 3600 // 60:02d}:{whole % 60:02d}.{int(round((seconds - whole) * 1000)) % 1000:03d}"
+
+
+def check_file(path: Path, profile: Profile, fps: float | None = None, audio: np.ndarray | None = None
+               ) -> list[Finding]:
+    import webvtt
+
+    try:
+        captions = webvtt.read(str(path))
+    except Exception as error:  # webvtt-py's errors are of several kinds; any of them fails the file
+        return [Finding(path, 0.0, "invalid-webvtt", str(error).splitlines()[0], True)]
+    findings: list[Finding] = []
+
+    def add(start: float, rule: str, detail: str, error: bool = True) -> None:
+        findings.append(Finding(path, start, rule, detail, error))
+
+    gap = profile.gap_frames / (fps or 25.0)
+    previous = None
+    for caption in captions:
+        start, end = caption.start_time.in_milliseconds() / 1000, caption.end_time.in_milliseconds() / 1000
+        lines = caption.text.split("\n")
+        text = " ".join(lines)
+        duration = end - start
+        if not text.strip():
+            add(start, "empty-cue", "the cue has no text")
+        if end <= start:
+            add(start, "timing", f"ends ({_clock(end)}) before it starts")
+        for line in lines:
+            if len(line) > profile.max_chars:
+                add(start, "line-length", f"{len(line)} characters > {profile.max_chars}: {line!r}")
+        if len(lines) > profile.max_lines:
+            add(start, "lines", f"{len(lines)} lines > {profile.max_lines}")
+        if duration > 0:
+            cps = len(text) / duration
+            if cps > profile.max_cps:
+                add(start, "reading-speed", f"{cps:.1f} characters a second > {profile.max_cps:g}")
+            elif cps > profile.warn_cps:
+                add(start, "reading-speed", f"{cps:.1f} characters a second > {profile.warn_cps:g}", error=False)
+            if profile.max_wpm:
+                wpm = 60 * len(text.split()) / duration
+                if wpm > profile.max_wpm:
+                    add(start, "reading-speed", f"{wpm:.0f} words a minute > {profile.max_wpm:g}")
+                elif profile.warn_wpm and wpm > profile.warn_wpm:
+                    add(start, "reading-speed", f"{wpm:.0f} words a minute > {profile.warn_wpm:g}", error=False)
+        if duration < profile.min_duration - 0.0015:
+            add(start, "duration", f"{duration:.2f} s on screen < {profile.min_duration:.2f} s")
+        if duration > profile.max_duration + 0.0015:
+            add(start, "duration", f"{duration:.2f} s on screen > {profile.max_duration:g} s")
+        if previous is not None:
+            p_start, p_end = previous
+            if start < p_start:
+                add(start, "order", f"starts before the cue at {_clock(p_start)}")
+            elif start < p_end - 0.0005:
+                add(start, "overlap", f"starts {p_end - start:.3f} s before the previous cue ends")
+            elif start - p_end < gap - 0.0015:
+                add(start, "gap", f"{(start - p_end) * 1000:.0f} ms after the previous cue < 2 frames", error=False)
+        previous = (start, end)
+        problem = _tag_problem(caption.raw_text)
+        if problem:
+            add(start, "markup", problem)
+        if audio is not None and _silent(audio, start, end) and not _is_sound_label(text):
+            add(start, "words-in-silence", f"words shown over {duration:.1f} s of silence: {text[:40]!r}",
+                error=False)
+    findings += _loops(path, captions)
+    return findings
+
+
+def _tag_problem(raw: str) -> str | None:
+    """Unbalanced tags, or & and < that are not markup."""
+    if re.search(r"&(?![a-zA-Z]+;|#\d+;|#x[0-9a-fA-F]+;)", raw):
+        return "an '&' is not escaped as &amp;"
+    stack = []
+    for match in TAG.finditer(raw):
+        closing, name = match.groups()
+        if not closing:
+            stack.append(name)
+        elif not stack or stack.pop() != name:
+            return f"</{name}> closes a tag that is not open"
+    if "<" in TAG.sub("", raw):
+        return "a '<' is not escaped as &lt;"
+    # A voice span may stay open to the end of the cue; other tags must be closed.
+    if [name for name in stack if name != "v"] or stack.count("v") > 1:
+        return f"<{stack[-1]}> is never closed"
+    return None
+
+
+def _is_sound_label(text: str) -> bool:
+    return bool(re.fullmatch(r"\s*(?:- )?\[[^\]]*\]\s*", text))
+
+
+def _silent(audio: np.ndarray, start: float, end: float) -> bool:
+    piece = audio[int(start * 16000):int(end * 16000)]
+    if len(piece) < 1600:
+        return False
+    frames = piece[: len(piece) // 1600 * 1600].reshape(-1, 1600)
+    loudest = float(np.sqrt((frames ** 2).mean(axis=1)).max())
+    return 20 * np.log10(max(loudest, 1e-9)) < SILENCE_DBFS
+
+
+def _loops(path: Path, captions) -> list[Finding]:
+    """The same phrase over and over: Whisper stuck in a loop."""
+    words = []
+    for caption in captions:
+        for token in caption.text.split():
+            words.append((normalise_token(token), caption.start_time.in_milliseconds() / 1000))
+    tokens = [w for w, _ in words]
+    findings, i = [], 0
+    while i < len(tokens):
+        for size in range(1, 9):
+            phrase = tokens[i:i + size]
+            if len(phrase) < size or not all(phrase):
+                break
+            count = 1
+            while tokens[i + count * size:i + (count + 1) * size] == phrase:
+                count += 1
+            if count >= REPEATS and (size > 1 or count >= REPEATS + 1):
+                findings.append(Finding(path, words[i][1], "repetition",
+                                        f"{' '.join(phrase)!r} said {count} times in a row", False))
+                i += size * count - 1
+                break
+        i += 1
+    return findings
+
+
+def audio_for(folder: Path, cache: Path) -> tuple[np.ndarray | None, float | None]:
+    """The extracted audio and frame rate of a built video, when the build's notes have them."""
+    try:
+        state = json.loads((folder / ".build.json").read_text())
+    except (OSError, ValueError):
+        return None, None
+    pcm = cache / f"{state.get('audio_sha256')}.pcm"
+    samples = np.fromfile(pcm, dtype="<i2").astype(np.float32) / 32768.0 if pcm.is_file() else None
+    return samples, state.get("fps")
