@@ -41,9 +41,16 @@ $(READY): pyproject.toml
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -e '.[test]'
 	touch $@
 
-test: setup
+WEB_PACKAGES := tests/web/node_modules/.package-lock.json
+
+test: setup $(WEB_PACKAGES)
 	@$(PY) -m pipeline models --quiet tiny.en
 	$(PY) -m pytest
+
+# Node packages for the tests: the W3C WebVTT reference parser and axe-core (needs node and npm).
+$(WEB_PACKAGES): tests/web/package.json tests/web/package-lock.json
+	@if command -v npm >/dev/null; then npm ci --prefix tests/web --no-audit --no-fund --loglevel=error; \
+	else echo "npm not found: the WebVTT reference-parser tests will be skipped"; fi
 
 # Derived files only: captions, transcripts the machine made, the audio cache. Never editors' files.
 clean:

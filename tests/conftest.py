@@ -68,3 +68,64 @@ def media_dir(tmp_path: Path, testdata: Path) -> Path:
     folder.mkdir()
     shutil.copy(testdata / "jfk_inaugural_1961.flac", folder / "jfk.flac")
     return folder
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
+                 "--disable-background-networking", "--disable-component-update"]
+
+
+def require(available: bool, why: str) -> None:
+    """A test that needs an outside tool: skipped on a developer's machine without it, failed in CI."""
+    if not available:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must provide this: {why}")
+        pytest.skip(why)
+
+
+@pytest.fixture(scope="session")
+def w3c_vtt_parser():
+    """The W3C reference WebVTT parser (npm webvtt-parser): path -> {cues, errors}."""
+    import json
+
+    web = REPO / "tests" / "web"
+    require(shutil.which("node") is not None and (web / "node_modules" / "webvtt-parser").is_dir(),
+            "needs node and the npm packages in tests/web (`make test` installs them)")
+
+    def parse(*paths: Path) -> dict[str, dict]:
+        done = subprocess.run(["node", str(web / "validate_vtt.js"), *map(str, paths)], capture_output=True,
+                              text=True, check=True)
+        return {result["file"]: result for result in map(json.loads, done.stdout.splitlines())}
+
+    return parse
+
+
+@pytest.fixture(scope="session")
+def browser():
+    require(Path(CHROMIUM).exists(), "needs Debian's chromium (`apt-get install chromium`; .ci/run does it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="session")
+def web_root(tmp_path_factory):
+    """A folder served over HTTP on 127.0.0.1 for the browser: (folder, base URL)."""
+    import functools
+    import threading
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    folder = tmp_path_factory.mktemp("www")
+
+    class Quiet(SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(folder)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield folder, f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
