@@ -52,6 +52,12 @@ def _parser() -> argparse.ArgumentParser:
     _add_folders(score)
     score.set_defaults(run=_score)
 
+    take = commands.add_parser("import", help="take a corrected VTT or SRT as the editor's file of a video")
+    take.add_argument("name", metavar="NAME", help="the video: transcripts/NAME/")
+    take.add_argument("file", type=Path, metavar="FILE.vtt|FILE.srt")
+    take.add_argument("--transcripts-dir", type=Path, default=Path("transcripts"))
+    take.set_defaults(run=_import)
+
     check = commands.add_parser("check", help="check every published caption file; exit 1 on errors")
     check.add_argument("--transcripts-dir", type=Path, default=Path("transcripts"))
     check.add_argument("--profile", help="caption style to check against (default: as for build)")
@@ -156,6 +162,30 @@ def caption_profile(name: str | None):
         with open("pyproject.toml", "rb") as f:
             settings = tomllib.load(f).get("tool", {}).get("pipeline", {})
     return profile_from(name or settings.get("profile", "default"), settings.get("captions"))
+
+
+def _import(args: argparse.Namespace) -> int:
+    from .build import Outputs
+    from .errors import PipelineError
+    from .importer import read_captions, to_edit_file
+    from .storage import atomic_write_bytes, atomic_write_text
+
+    outputs = Outputs(args.transcripts_dir / args.name, args.name)
+    if not outputs.folder.is_dir():
+        print(f"error: {outputs.folder}: no such video; run `make` first", file=sys.stderr)
+        return 1
+    try:
+        cues = read_captions(args.file)
+    except (OSError, PipelineError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    if outputs.edit.exists():  # the editor's previous file is kept, never lost
+        backup = outputs.path(".edit.txt.bak")
+        atomic_write_bytes(backup, outputs.edit.read_bytes())
+        print(f"kept the previous editor's file as {backup}")
+    atomic_write_text(outputs.edit, to_edit_file(cues, args.name, args.file))
+    print(f"{outputs.edit}: {len(cues)} cues from {args.file}; run `make` to rebuild")
+    return 0
 
 
 def _check(args: argparse.Namespace) -> int:

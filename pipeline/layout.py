@@ -298,7 +298,7 @@ def _repair(cues: list[Cue], profile: Profile, gap: float, duration: float) -> N
         need = max(profile.min_duration, chars / profile.max_cps)
         if profile.max_wpm and len(cue.words) > 1:
             need = max(need, 60 * len(cue.words) / profile.max_wpm)
-        need = min(need, profile.max_duration)
+        need = min(need + 0.002, profile.max_duration)  # a hair over, so millisecond rounding keeps it
         cue.end = min(max(cue.end, cue.start + need), cue.start + profile.max_duration)
         if k + 1 < len(cues):
             cue.end = min(cue.end, max(cues[k + 1].start - gap, cue.start + need))
