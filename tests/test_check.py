@@ -118,3 +118,28 @@ def test_no_words_are_invented_from_noise_or_film_sound(clip, model_fixture, req
     samples = load_pcm(tmp_path / f"{extract_pcm(testdata / clip, tmp_path)}.pcm")
     transcript = engine_for("faster-whisper", request.getfixturevalue(model_fixture)).transcribe(samples)
     assert transcript.words == []
+
+
+def test_the_profile_comes_from_pyproject_or_the_command_line(media_dir, tmp_path):
+    import os
+
+    project = tmp_path / "project"
+    project.mkdir()
+    transcripts = tmp_path / "transcripts"
+    build = [sys.executable, "-m", "pipeline", "build", "--media-dir", str(media_dir), "--transcripts-dir",
+             str(transcripts), "--model", "tiny.en"]
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+
+    def longest_line(*extra: str, settings: str = "") -> int:
+        (project / "pyproject.toml").write_text(settings)
+        done = subprocess.run([*build, *extra], cwd=project, env=env, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        body = (transcripts / "jfk" / "jfk.vtt").read_text().split("\n\n", 2)[2]
+        return max(len(line) for line in body.splitlines() if line and " --> " not in line)
+
+    assert longest_line() > 30
+    assert longest_line(settings='[tool.pipeline]\nprofile = "bbc"\n') <= 37
+    assert longest_line(settings='[tool.pipeline.captions]\nmax_chars = 30\n') <= 30
+    assert longest_line("--profile", "bbc", settings="") <= 37
+    bad = subprocess.run([*build, "--profile", "netflix"], cwd=project, env=env, capture_output=True, text=True)
+    assert bad.returncode == 2 and "unknown caption profile 'netflix': use one of default, bbc" in bad.stderr
