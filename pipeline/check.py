@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .guards import loop_at
 from .layout import Profile
 from .transcript import normalise_token
 
@@ -140,19 +141,15 @@ def _loops(path: Path, captions) -> list[Finding]:
     tokens = [w for w, _ in words]
     findings, i = [], 0
     while i < len(tokens):
-        for size in range(1, 9):
-            phrase = tokens[i:i + size]
-            if len(phrase) < size or not all(phrase):
-                break
-            count = 1
-            while tokens[i + count * size:i + (count + 1) * size] == phrase:
-                count += 1
-            if count >= REPEATS and (size > 1 or count >= REPEATS + 1):
-                findings.append(Finding(path, words[i][1], "repetition",
-                                        f"{' '.join(phrase)!r} said {count} times in a row", False))
-                i += size * count - 1
-                break
-        i += 1
+        loop = loop_at(tokens, i, REPEATS)
+        # One word said three times ("no, no, no") is speech; four times, or a phrase three, a loop.
+        if loop and (loop[0] > 1 or loop[1] > REPEATS):
+            size, count = loop
+            findings.append(Finding(path, words[i][1], "repetition",
+                                    f"{' '.join(tokens[i:i + size])!r} said {count} times in a row", False))
+            i += size * count
+        else:
+            i += 1
     return findings
 
 

@@ -25,6 +25,9 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 ENGINES = ("faster-whisper", "openai-whisper")
 DEFAULT_ENGINE = "faster-whisper"
 Progress = Callable[[float], None]  # called with seconds of audio done
+# Whisper samples at random when it falls back to a higher temperature; a fixed seed makes the
+# same audio give the same words every time.
+SEED = 0
 
 
 @dataclass(frozen=True)
@@ -106,6 +109,9 @@ class FasterWhisperEngine(_WhisperEngine):
         )
 
     def _decode(self, audio: np.ndarray, options: DecodeOptions, progress: Progress | None):
+        import ctranslate2
+
+        ctranslate2.set_random_seed(SEED)
         pieces, info = self._whisper.transcribe(
             audio,
             language=options.language,
@@ -135,8 +141,10 @@ class OpenAIWhisperEngine(_WhisperEngine):
         self._whisper = load_openai_model(model)
 
     def _decode(self, audio: np.ndarray, options: DecodeOptions, progress: Progress | None):
+        import torch
         import whisper
 
+        torch.manual_seed(SEED)
         result = whisper.transcribe(
             self._whisper,
             audio,

@@ -100,7 +100,7 @@ def _loop_free(words: list[Word]) -> list[Word]:
     out: list[Word] = []
     i = 0
     while i < len(words):
-        repeat = _loop_at(tokens, i)
+        repeat = loop_at(tokens, i)
         if repeat:
             size, count = repeat
             out.extend(words[i:i + size])
@@ -111,7 +111,8 @@ def _loop_free(words: list[Word]) -> list[Word]:
     return out
 
 
-def _loop_at(tokens: list[str], i: int) -> tuple[int, int] | None:
+def loop_at(tokens: list[str], i: int, repeats: int = LOOP_REPEATS) -> tuple[int, int] | None:
+    """(phrase length, times said) when a phrase starting at i is said `repeats` times or more in a row."""
     for size in range(1, LOOP_MAX_WORDS + 1):
         phrase = tokens[i:i + size]
         if len(phrase) < size or not any(phrase):
@@ -119,6 +120,6 @@ def _loop_at(tokens: list[str], i: int) -> tuple[int, int] | None:
         count = 1
         while tokens[i + count * size:i + (count + 1) * size] == phrase:
             count += 1
-        if count >= LOOP_REPEATS:
+        if count >= repeats:
             return size, count
     return None
