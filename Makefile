@@ -12,9 +12,12 @@ MEDIA ?= media
 TRANSCRIPTS ?= transcripts
 
 .DEFAULT_GOAL := all
-BUILD = $(PY) -m pipeline build --engine $(ENGINE) --model $(MODEL) --media-dir $(MEDIA) --transcripts-dir $(TRANSCRIPTS)
+# `make -j 2` (or JOBS=2) builds two files at once, the cores shared between them.
+JOBS ?= $(or $(patsubst -j%,%,$(filter -j%,$(MAKEFLAGS))),1)
+BUILD = $(PY) -m pipeline build --engine $(ENGINE) --model $(MODEL) --media-dir $(MEDIA) \
+	--transcripts-dir $(TRANSCRIPTS) --jobs $(JOBS)
 
-.PHONY: all setup test check review retranscribe clean clean-venv
+.PHONY: all setup test check review retranscribe bench clean clean-venv
 
 all: setup
 	$(BUILD)
@@ -51,6 +54,11 @@ test: setup $(WEB_PACKAGES)
 $(WEB_PACKAGES): tests/web/package.json tests/web/package-lock.json
 	@if command -v npm >/dev/null; then npm ci --prefix tests/web --no-audit --no-fund --loglevel=error; \
 	else echo "npm not found: the WebVTT reference-parser tests will be skipped"; fi
+
+# Speed and memory figures, measured here, written to .bench/results.json and .bench/results.md.
+bench: setup
+	@$(PY) -m pipeline models --quiet tiny.en
+	$(PY) -m pipeline bench
 
 # Derived files only: captions, transcripts the machine made, the audio cache. Never editors' files.
 clean:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .audio import SAMPLE_RATE, load_pcm
+from .audio import SAMPLE_RATE
 from .models import ResolvedModel
 
 MAX_WINDOW = 30.0  # Whisper hears 30 s at a time
@@ -35,7 +35,8 @@ class WhisperAligner:
         if not words or end - start < 0.1 or end - start > MAX_WINDOW - 2 * PAD:
             return None
         offset = max(0.0, start - PAD)
-        piece = self._samples()[int(offset * SAMPLE_RATE):int((end + PAD) * SAMPLE_RATE)]
+        piece = self._samples()[int(offset * SAMPLE_RATE):int((end + PAD) * SAMPLE_RATE)].astype(np.float32)
+        piece /= 32768.0
         if len(piece) < SAMPLE_RATE // 10:
             return None
         align_tokens = self._align_ctranslate2 if self._model_spec.is_ctranslate2 else self._align_torch
@@ -95,7 +96,7 @@ class WhisperAligner:
 
     def _samples(self) -> np.ndarray:
         if self._audio is None:
-            self._audio = load_pcm(self._pcm)
+            self._audio = np.memmap(self._pcm, dtype="<i2", mode="r")  # read only the stretches aligned
         return self._audio
 
 

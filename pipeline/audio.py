@@ -65,9 +65,12 @@ def extract_pcm(media: Path, folder: Path) -> str:
             .overwrite_output()
         )
         try:
-            stream.run(cmd=ffmpeg_executable(), capture_stdout=True, capture_stderr=True)
+            _, stderr = stream.run(cmd=ffmpeg_executable(), capture_stdout=True, capture_stderr=True)
         except ffmpeg.Error as error:
             raise PipelineError(media, describe_ffmpeg_failure(error.stderr)) from None
+        if b"partial file" in stderr:  # ffmpeg decodes what is there and exits 0: captions would stop short
+            seconds = tmp.stat().st_size / (SAMPLE_RATE * BYTES_PER_SAMPLE)
+            raise PipelineError(media, f"is truncated: its audio stops after {seconds:.1f} s (partial file)")
         digest = sha256_of_file(tmp)
         os.replace(tmp, folder / f"{digest}.pcm")
         return digest

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from . import audio, editfile, writers
 from .corrections import retime
-from .engines import DEFAULT_ENGINE, DecodeOptions, Engine, load_engine
+from .engines import DEFAULT_ENGINE, DecodeOptions, Engine, default_threads, load_engine
 from .errors import PipelineError
 from .glossary import Glossary, apply_rules, load_glossary
 from .layout import Profile, layout
@@ -41,6 +41,8 @@ class BuildConfig:
     # demo, the prompt made Whisper skip speech (WER 7.8% -> 14.5%); the replacements are safe.
     glossary_hints: bool = False
     profile: Profile = field(default_factory=Profile)
+    jobs: int = 1  # files built at once
+    progress_bars: bool = True
 
 
 @dataclass
@@ -49,6 +51,7 @@ class FileResult:
     status: str  # transcribed, updated, unchanged or failed
     error: str | None = None
     warnings: list[str] = field(default_factory=list)
+    seconds: float = 0.0
 
 
 @dataclass
@@ -93,9 +96,10 @@ class Outputs:
 
 
 def find_media(media_dir: Path) -> list[Path]:
+    """Every file with a media extension; one that is not a regular file fails on its own."""
     if not media_dir.is_dir():
         raise PipelineError(media_dir, "media folder does not exist")
-    return sorted(p for p in media_dir.iterdir() if p.is_file() and audio.is_media_file(p))
+    return sorted(p for p in media_dir.iterdir() if audio.is_media_file(p))
 
 
 def output_names(media_files: list[Path]) -> dict[Path, str]:
@@ -141,28 +145,67 @@ class EngineOnDemand:
 def build_all(config: BuildConfig, log: Log = print) -> list[FileResult]:
     media_files = find_media(config.media_dir)
     names = output_names(media_files)
-    engine = EngineOnDemand(config)
+    _clear_abandoned_extractions()
+    jobs = [(media, Outputs(config.transcripts_dir / names[media], names[media])) for media in media_files]
     results = []
     with exclusive_lock(config.transcripts_dir / ".lock",
                         on_wait=lambda: log(f"waiting for another build of {config.transcripts_dir}/ to finish")):
-        for media in media_files:
-            outputs = Outputs(config.transcripts_dir / names[media], names[media])
-            started = time.monotonic()
-            try:
-                result = build_one(media, outputs, engine, config)
-            except PipelineError as error:
-                print(f"error: {error}", file=sys.stderr)
-                results.append(FileResult(media, "failed", str(error)))
-                continue
-            except Exception as error:  # a bug of ours must not cost the other files their build
-                print(f"error: {media}: internal error, please report it: {error!r}", file=sys.stderr)
-                results.append(FileResult(media, "failed", repr(error)))
-                continue
+        for result in _run(jobs, config):
+            if result.error:
+                print(f"error: {result.error}", file=sys.stderr)
             for warning in result.warnings:
                 print(f"warning: {warning}", file=sys.stderr)
+            if not result.error:
+                log(f"{result.media}: {result.status} ({result.seconds:.1f} s)")
             results.append(result)
-            log(f"{media}: {result.status} ({time.monotonic() - started:.1f} s)")
-    return results
+    return sorted(results, key=lambda r: media_files.index(r.media))
+
+
+def _run(jobs: list[tuple[Path, Outputs]], config: BuildConfig):
+    """Build the files one after another, or config.jobs at a time in worker processes that
+    share the cores between them (each engine gets cores / jobs threads)."""
+    if config.jobs <= 1 or len(jobs) <= 1:
+        engine = EngineOnDemand(config)
+        for media, outputs in jobs:
+            yield _build_safely(media, outputs, engine, config)
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    workers = min(config.jobs, len(jobs))
+    shared = dataclasses.replace(config, threads=config.threads or max(1, default_threads() // workers),
+                                 progress_bars=False)
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
+                             initializer=_start_worker, initargs=(shared,)) as pool:
+        futures = [pool.submit(_build_in_worker, media, outputs) for media, outputs in jobs]
+        for future in as_completed(futures):
+            yield future.result()
+
+
+_worker_engine: EngineOnDemand | None = None
+_worker_config: BuildConfig | None = None
+
+
+def _start_worker(config: BuildConfig) -> None:
+    global _worker_engine, _worker_config
+    _worker_config, _worker_engine = config, EngineOnDemand(config)
+
+
+def _build_in_worker(media: Path, outputs: Outputs) -> FileResult:
+    return _build_safely(media, outputs, _worker_engine, _worker_config)
+
+
+def _build_safely(media: Path, outputs: Outputs, engine: EngineOnDemand, config: BuildConfig) -> FileResult:
+    """One file's build; whatever goes wrong is its result, never the batch's end."""
+    started = time.monotonic()
+    try:
+        result = build_one(media, outputs, engine, config)
+    except PipelineError as error:
+        return FileResult(media, "failed", str(error))
+    except Exception as error:  # a bug of ours must not cost the other files their build
+        return FileResult(media, "failed", f"{media}: internal error, please report it: {error!r}")
+    result.seconds = time.monotonic() - started
+    return result
 
 
 def build_one(media: Path, outputs: Outputs, engine: EngineOnDemand, config: BuildConfig) -> FileResult:
@@ -186,6 +229,8 @@ class _Source:
     def __init__(self, media: Path, outputs: Outputs):
         self.media = media
         self.outputs = outputs
+        if not media.is_file():  # a folder or a pipe named like a video would hang or fail ffmpeg
+            raise PipelineError(media, "is not a regular file")
         try:
             stat = media.stat()
             with open(media, "rb"):
@@ -217,6 +262,16 @@ class _Source:
         atomic_write_text(self.outputs.state, json.dumps(self.state, indent=1) + "\n")
 
 
+def _clear_abandoned_extractions(older_than: float = 3600.0) -> None:
+    """Extractions cut short by a killed build; an hour old, no running build owns them."""
+    for tmp in audio_cache().glob(".extract.*.tmp"):
+        try:
+            if time.time() - tmp.stat().st_mtime > older_than:
+                tmp.unlink()
+        except OSError:
+            pass
+
+
 def audio_cache() -> Path:
     return cache_root() / "audio"
 
@@ -246,9 +301,8 @@ def _machine_transcript(source: _Source, engine: EngineOnDemand, options: Decode
             pass
     pcm = source.pcm()
     whisper = engine.get()
-    samples = audio.load_pcm(pcm)
-    with _progress_bar(source.media, len(samples) / audio.SAMPLE_RATE) as bar:
-        transcript = whisper.transcribe(samples, options, progress=bar.advance_to)
+    with _progress_bar(source.media, audio.pcm_duration(pcm), config.progress_bars) as bar:
+        transcript = whisper.transcribe_file(pcm, options, progress=bar.advance_to)
     transcript.audio_sha256 = source.audio_sha256
     atomic_write_text(source.outputs.machine, transcript.to_json())
     return transcript, True
@@ -353,11 +407,11 @@ def clean(transcripts_dir: Path) -> list[Path]:
 class _progress_bar:
     """A tqdm bar in seconds of audio on a terminal; silent otherwise (one line per file is logged)."""
 
-    def __init__(self, media: Path, duration: float):
+    def __init__(self, media: Path, duration: float, shown: bool = True):
         from tqdm import tqdm
 
         self._bar = tqdm(total=round(duration, 1), unit="s", desc=media.name, leave=False,
-                         disable=not sys.stderr.isatty(), bar_format="{desc}: {percentage:3.0f}%|{bar}| "
+                         disable=not (shown and sys.stderr.isatty()), bar_format="{desc}: {percentage:3.0f}%|{bar}| "
                          "{n:.0f}/{total:.0f} s audio [{elapsed}<{remaining}]")
 
     def advance_to(self, seconds: float) -> None:

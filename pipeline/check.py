@@ -124,7 +124,9 @@ def _is_sound_label(text: str) -> bool:
 
 
 def _silent(audio: np.ndarray, start: float, end: float) -> bool:
-    piece = audio[int(start * 16000):int(end * 16000)]
+    piece = np.asarray(audio[int(start * 16000):int(end * 16000)], dtype=np.float32)
+    if audio.dtype != np.float32:
+        piece /= 32768.0  # the cached PCM, read straight from disk
     if len(piece) < 1600:
         return False
     frames = piece[: len(piece) // 1600 * 1600].reshape(-1, 1600)
@@ -160,5 +162,5 @@ def audio_for(folder: Path, cache: Path) -> tuple[np.ndarray | None, float | Non
     except (OSError, ValueError):
         return None, None
     pcm = cache / f"{state.get('audio_sha256')}.pcm"
-    samples = np.fromfile(pcm, dtype="<i2").astype(np.float32) / 32768.0 if pcm.is_file() else None
+    samples = np.memmap(pcm, dtype="<i2", mode="r") if pcm.is_file() and pcm.stat().st_size else None
     return samples, state.get("fps")

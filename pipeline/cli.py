@@ -35,7 +35,9 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--language", default="en", help="spoken language, or 'auto' to detect it (default en)")
     build.add_argument("--beam-size", type=int, default=5)
     build.add_argument("--compute-type", default="int8", help="faster-whisper's compute type (default int8)")
-    build.add_argument("--threads", type=int, default=None, help="engine threads (default: all cores)")
+    build.add_argument("--threads", type=int, default=None,
+                       help="engine threads (default: the cores, shared between --jobs)")
+    build.add_argument("--jobs", "-j", type=int, default=1, help="files built at once (default 1)")
     build.add_argument("--profile", help="caption style: default or bbc (default: [tool.pipeline] in pyproject.toml)")
     build.add_argument("--force", action="store_true", help="transcribe again even if nothing changed")
     build.add_argument("--glossary-hints", action="store_true",
@@ -75,6 +77,10 @@ def _parser() -> argparse.ArgumentParser:
     glossary.add_argument("--transcripts-dir", type=Path, default=Path("transcripts"))
     glossary.set_defaults(run=_propose_rules)
 
+    bench = commands.add_parser("bench", help="measure build times and memory; write .bench/results.*")
+    bench.add_argument("--quick", action="store_true", help="fewer runs and shorter inputs")
+    bench.set_defaults(run=_bench)
+
     clean = commands.add_parser("clean", help="remove derived files; never anything an editor wrote")
     clean.add_argument("--transcripts-dir", type=Path, default=Path("transcripts"))
     clean.set_defaults(run=_clean)
@@ -102,7 +108,7 @@ def _build(args: argparse.Namespace) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     config = BuildConfig(args.media_dir, args.transcripts_dir, args.engine, args.model, options,
-                         args.threads, args.force, args.glossary_hints, profile)
+                         args.threads, args.force, args.glossary_hints, profile, max(1, args.jobs))
     try:
         results = build_all(config, log=lambda line: print(line, flush=True))
     except PipelineError as error:
@@ -255,6 +261,12 @@ def _spoken_text(path: Path) -> str:
 
     doc = parse(decode(path.read_bytes(), str(path)), str(path))
     return " ".join(t.text for line in doc.lines for t in line.tokens)
+
+
+def _bench(args: argparse.Namespace) -> int:
+    from .bench import main as bench
+
+    return bench(args.quick)
 
 
 def _clean(args: argparse.Namespace) -> int:

@@ -55,6 +55,9 @@ class Engine(Protocol):
     def transcribe(self, audio: np.ndarray, options: DecodeOptions | None = None,
                    progress: Progress | None = None) -> Transcript: ...
 
+    def transcribe_file(self, pcm: Path, options: DecodeOptions | None = None,
+                        progress: Progress | None = None) -> Transcript: ...
+
 
 def default_threads() -> int:
     return max(1, len(os.sched_getaffinity(0)))
@@ -79,6 +82,27 @@ class _WhisperEngine:
     def transcribe(self, audio: np.ndarray, options: DecodeOptions | None = None,
                    progress: Progress | None = None) -> Transcript:
         options = options or self.options
+        segments, language = self._piece(audio, options, progress)
+        return _transcript(guards.drop_loops(segments), language, len(audio), self, options)
+
+    def transcribe_file(self, pcm: Path, options: DecodeOptions | None = None,
+                        progress: Progress | None = None) -> Transcript:
+        """A PCM file of any length, a block at a time: memory stays flat however long it is."""
+        options = options or self.options
+        total = pcm.stat().st_size // 2
+        segments: list[Segment] = []
+        language = options.language or "en"
+        for first, last in blocks(pcm):
+            offset = first / SAMPLE_RATE
+            piece = _read_samples(pcm, first, last)
+            part, language = self._piece(piece, options, progress and (lambda t: progress(offset + t)))
+            for segment in part:
+                for word in segment.words:
+                    word.start, word.end = round(word.start + offset, 3), round(word.end + offset, 3)
+            segments += part
+        return _transcript(guards.drop_loops(segments), language, total, self, options)
+
+    def _piece(self, audio: np.ndarray, options: DecodeOptions, progress: Progress | None):
         speech, speech_map = guards.speech_only(audio) if options.vad else (audio, None)
         if len(speech) == 0:
             segments, language = [], options.language or "en"
@@ -89,7 +113,34 @@ class _WhisperEngine:
             guards.restore_times(segments, speech_map)
         if progress:
             progress(len(audio) / SAMPLE_RATE)
-        return _transcript(guards.drop_loops(segments), language, audio, self, options)
+        return segments, language
+
+
+BLOCK = 600.0  # seconds of audio held at once
+QUIET_SEARCH = 10.0  # a block ends at the quietest moment of its last seconds, not inside a word
+
+
+def blocks(pcm: Path) -> list[tuple[int, int]]:
+    """(first, last) sample ranges of about BLOCK seconds, cut where the audio is quietest."""
+    total = pcm.stat().st_size // 2
+    size, frame, search = int(BLOCK * SAMPLE_RATE), SAMPLE_RATE // 10, int(QUIET_SEARCH * SAMPLE_RATE)
+    cuts, start = [], 0
+    while total - start > size:
+        window_start = start + size - search
+        window = _read_samples(pcm, window_start, start + size)
+        energy = (window[: len(window) // frame * frame].reshape(-1, frame) ** 2).mean(axis=1)
+        cut = window_start + int(np.argmin(energy)) * frame + frame // 2
+        cuts.append((start, cut))
+        start = cut
+    cuts.append((start, total))
+    return cuts
+
+
+def _read_samples(pcm: Path, first: int, last: int) -> np.ndarray:
+    """Samples first..last of a 16-bit PCM file as float32, reading only those bytes."""
+    with open(pcm, "rb") as f:
+        f.seek(first * 2)
+        return np.fromfile(f, dtype="<i2", count=last - first).astype(np.float32) / 32768.0
 
 
 class FasterWhisperEngine(_WhisperEngine):
@@ -181,12 +232,12 @@ def _segment(raw_words: Iterable[tuple[str, float, float, float]]) -> Segment:
     return Segment(words)
 
 
-def _transcript(segments: list[Segment], language: str, audio: np.ndarray, engine: Engine,
+def _transcript(segments: list[Segment], language: str, samples: int, engine: Engine,
                 options: DecodeOptions) -> Transcript:
     return Transcript(
         segments=[s for s in segments if s.words],
         language=language,
-        duration=len(audio) / SAMPLE_RATE,
+        duration=samples / SAMPLE_RATE,
         engine=engine.name,
         model=engine.model.name,
         model_sha256=engine.model.sha256,
