@@ -129,3 +129,21 @@ def web_root(tmp_path_factory):
     thread.start()
     yield folder, f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def axe():
+    """axe-core (npm) run inside a Playwright page: the serious and critical violations, as
+    'rule-id: help (n nodes)' strings, so a failing assert names what is wrong."""
+    script = REPO / "tests" / "web" / "node_modules" / "axe-core" / "axe.min.js"
+    require(script.is_file(), "needs axe-core in tests/web (`make test` installs it with npm)")
+    source = script.read_text(encoding="utf-8")
+
+    def serious_violations(page) -> list[str]:
+        page.add_script_tag(content=source)
+        results = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
+        return [f"{v['id']}: {v['help']} ({len(v['nodes'])} nodes: "
+                f"{', '.join(n['target'][0] if isinstance(n['target'][0], str) else str(n['target'][0]) for n in v['nodes'][:3])})"
+                for v in results["violations"] if v.get("impact") in ("serious", "critical")]
+
+    return serious_violations
