@@ -17,7 +17,7 @@ JOBS ?= $(or $(patsubst -j%,%,$(filter -j%,$(MAKEFLAGS))),1)
 BUILD = $(PY) -m pipeline build --engine $(ENGINE) --model $(MODEL) --media-dir $(MEDIA) \
 	--transcripts-dir $(TRANSCRIPTS) --jobs $(JOBS)
 
-.PHONY: all setup test check review retranscribe bench clean clean-venv
+.PHONY: all setup test check review retranscribe bench clean clean-venv edit
 
 all: setup
 	$(BUILD)
@@ -33,6 +33,10 @@ check: setup
 # Words Whisper was unsure of, riskiest first, for editors to check.
 review: setup
 	@$(PY) -m pipeline review --transcripts-dir $(TRANSCRIPTS)
+
+# Correct transcripts in the browser: a server on 127.0.0.1 only; saving rebuilds that video.
+edit: setup
+	$(PY) -m pipeline edit --media-dir $(MEDIA) --transcripts-dir $(TRANSCRIPTS) --engine $(ENGINE) --model $(MODEL)
 
 setup: $(READY)
 	@$(PY) -m pipeline models --quiet $(MODEL)

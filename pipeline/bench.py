@@ -1,11 +1,15 @@
-"""`make bench`: figures measured on this machine, written to .bench/results.json and .md.
+"""`make bench`: speed, memory and accuracy figures measured on this machine, side by side,
+written to .bench/results.json and .bench/results.md.
 
-Each figure is a real build, run as `make` runs it, in a child process whose peak memory is
-read from the kernel (wait4). Tests never assert on these numbers; they are for reading.
+Every figure comes from a child process, so its peak memory is read from the kernel (wait4)
+and one measurement cannot warm another. Tests never assert on these numbers; they are for
+reading, and for deciding which speed work to keep.
 """
 
 from __future__ import annotations
 
+import argparse
+import csv
 import json
 import os
 import platform
@@ -19,23 +23,149 @@ from pathlib import Path
 from .audio import ffmpeg_executable
 
 RESULTS = Path(".bench")
+ENGINES = ("faster-whisper", "openai-whisper")
+MODELS = ("base", "tiny.en")
+TESTDATA = Path(os.environ.get("PIPELINE_TESTDATA", "../shared/testdata"))
 
 
-def run_build(media: Path, transcripts: Path, *extra: str) -> tuple[float, int]:
-    """(wall seconds, peak RSS in MB) of one `pipeline build` in a child process."""
-    command = [sys.executable, "-m", "pipeline", "build", "--media-dir", str(media),
-               "--transcripts-dir", str(transcripts), *extra]
+def measure(arguments: list[str]) -> tuple[float, int, str]:
+    """(wall seconds, peak RSS in MB, stdout) of `python -m ...` in a child process."""
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        started = time.monotonic()
+        child = subprocess.Popen([sys.executable, "-m", *arguments], stdout=out, stderr=err, text=True)
+        _, status, usage = os.wait4(child.pid, 0)
+        wall = time.monotonic() - started
+        out.seek(0), err.seek(0)
+        if os.waitstatus_to_exitcode(status) != 0:
+            raise RuntimeError(f"{' '.join(arguments[:2])} failed: {err.read()[-800:]}")
+        return wall, usage.ru_maxrss // 1024, out.read()
+
+
+def build_args(media: Path, transcripts: Path, model: str, *extra: str) -> list[str]:
+    return ["pipeline", "build", "--media-dir", str(media), "--transcripts-dir", str(transcripts),
+            "--model", model, *extra]
+
+
+# --- engines side by side -------------------------------------------------------------------
+
+def transcribe_clips(engine: str, model: str, runs: int, files: list[str]) -> None:
+    """In the child: load once, then each clip `runs` times; one JSON line per clip."""
+    from .audio import extract_pcm, pcm_duration
+    from .engines import DecodeOptions, load_engine
+    from .models import resolve_model
+
     started = time.monotonic()
-    child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(child.pid, 0)
-    wall = time.monotonic() - started
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise RuntimeError(f"build failed: {child.stderr.read().decode(errors='replace')[-500:]}")
-    return wall, usage.ru_maxrss // 1024
+    whisper = load_engine(engine, resolve_model(model), DecodeOptions())
+    print(json.dumps({"load_s": round(time.monotonic() - started, 2)}), flush=True)
+    with tempfile.TemporaryDirectory() as scratch:
+        for name in files:
+            pcm = Path(scratch) / f"{extract_pcm(Path(name), Path(scratch))}.pcm"
+            times, text = [], ""
+            for _ in range(runs):
+                started = time.monotonic()
+                text = whisper.transcribe_file(pcm).text
+                times.append(time.monotonic() - started)
+            print(json.dumps({"clip": Path(name).name, "audio_s": round(pcm_duration(pcm), 2),
+                              "seconds": round(statistics.median(times), 2), "text": text}), flush=True)
 
+
+def engine_figures(demo: Path, clips: list[dict], runs: int) -> list[dict]:
+    from .evaluate import pooled_wer, score_text
+
+    rows = []
+    for model in MODELS:
+        for engine in ENGINES:
+            files = [str(demo)] + [str(TESTDATA / c["media"]) for c in clips]
+            wall, rss, out = measure(["pipeline.bench", "transcribe", engine, model, str(runs), *files])
+            lines = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+            load, per_clip = lines[0]["load_s"], lines[1:]
+            demo_row, test_rows = per_clip[0], per_clip[1:]
+            single = [(c, r) for c, r in zip(clips, test_rows) if c["speakers"] == "1"]
+            scores = [score_text(c["media"], (TESTDATA / c["reference"]).read_text(encoding="utf-8"), r["text"])
+                      for c, r in single]
+            demo_reference = demo.with_suffix(".txt")
+            demo_wer = (score_text(demo.name, demo_reference.read_text(encoding="utf-8"), demo_row["text"]).wer
+                        if demo_reference.is_file() else None)
+            rows.append({
+                "engine": engine, "model": model, "load_s": load, "peak_rss_mb": rss,
+                "demo_audio_s": demo_row["audio_s"], "demo_s": demo_row["seconds"],
+                "demo_x_realtime": round(demo_row["seconds"] / demo_row["audio_s"], 3),
+                "demo_wer": round(demo_wer, 4) if demo_wer is not None else None,
+                "testdata_audio_s": round(sum(r["audio_s"] for r in test_rows), 1),
+                "testdata_s": round(sum(r["seconds"] for r in test_rows), 2),
+                "testdata_x_realtime": round(sum(r["seconds"] for r in test_rows)
+                                             / sum(r["audio_s"] for r in test_rows), 3),
+                "pooled_wer": round(pooled_wer(scores), 4),
+                "errors": sum(s.errors for s in scores), "reference_words": sum(s.reference_words for s in scores),
+                "wer_per_clip": {s.name: round(s.wer, 4) for s in scores},
+                "words_in_no_speech_clips": sum(len(r["text"].split()) for c, r in zip(clips, test_rows)
+                                                if c["speakers"] == "0"),
+            })
+            print(f"{engine} {model}: demo {rows[-1]['demo_x_realtime']} x real time, "
+                  f"pooled WER {rows[-1]['pooled_wer']:.1%}, {rss} MB", flush=True)
+    return rows
+
+
+# --- builds as `make` runs them ---------------------------------------------------------------
+
+def rebuilds(media_dir: Path, model: str, runs: int) -> dict:
+    """From nothing (no transcripts, no cached audio), with nothing changed, and after a
+    one-word correction; medians of `runs`. Also the caption check's counts on the result."""
+    from .build import audio_cache
+
+    full, noop, edits, peaks = [], [], [], []
+    with tempfile.TemporaryDirectory() as scratch:
+        for k in range(runs):
+            transcripts = Path(scratch) / f"transcripts{k}"
+            _forget_cached_audio(Path(scratch), audio_cache())
+            wall, rss, _ = measure(build_args(media_dir, transcripts, model))
+            full.append(wall)
+            peaks.append(rss)
+            noop.append(measure(build_args(media_dir, transcripts, model))[0])
+            _correct_one_word(transcripts, k)
+            edits.append(measure(build_args(media_dir, transcripts, model))[0])
+        check = check_counts(transcripts)
+    return {"model": model, "runs": runs, "full_build_s": round(statistics.median(full), 1),
+            "full_build_peak_rss_mb": max(peaks), "noop_build_s": round(statistics.median(noop), 2),
+            "one_word_edit_s": round(statistics.median(edits), 2), "check": check}
+
+
+def _forget_cached_audio(scratch: Path, cache: Path) -> None:
+    for state in scratch.glob("transcripts*/*/.build.json"):
+        digest = json.loads(state.read_text()).get("audio_sha256")
+        if digest:
+            (cache / f"{digest}.pcm").unlink(missing_ok=True)
+
+
+def _correct_one_word(transcripts: Path, k: int) -> None:
+    for edit in transcripts.glob("*/*.edit.txt"):
+        lines = edit.read_text(encoding="utf-8").splitlines()
+        first = next(i for i, line in enumerate(lines) if line.startswith("["))
+        words = lines[first].split(" ")
+        words[-1] = f"corrected{k}"
+        lines[first] = " ".join(words)
+        edit.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def check_counts(transcripts: Path) -> dict:
+    from .build import audio_cache
+    from .check import audio_for, check_file
+    from .layout import Profile
+
+    counts = {"files": 0, "errors": 0, "warnings": 0}
+    for path in sorted(transcripts.glob("*/*.vtt")):
+        samples, fps = audio_for(path.parent, audio_cache())
+        findings = check_file(path, Profile(), fps, samples)
+        counts["files"] += 1
+        counts["errors"] += sum(f.error for f in findings)
+        counts["warnings"] += sum(not f.error for f in findings)
+    return counts
+
+
+# --- long input ------------------------------------------------------------------------------
 
 def long_input(source: Path, loops: list[int], model: str) -> list[dict]:
-    """The same speech looped to longer and longer files: time should grow in line, memory not."""
+    """The demo looped to longer and longer files: time should grow in line, memory not."""
     rows = []
     for count in loops:
         with tempfile.TemporaryDirectory() as scratch:
@@ -45,29 +175,11 @@ def long_input(source: Path, loops: list[int], model: str) -> list[dict]:
             subprocess.run([ffmpeg_executable(), "-nostdin", "-loglevel", "error", "-stream_loop", str(count - 1),
                             "-i", str(source), "-vn", "-c:a", "aac", "-b:a", "48k", str(target)], check=True)
             seconds = _duration(target)
-            wall, rss = run_build(media, Path(scratch) / "transcripts", "--model", model)
+            wall, rss, _ = measure(build_args(media, Path(scratch) / "transcripts", model))
             rows.append({"audio_s": round(seconds, 1), "wall_s": round(wall, 1),
                          "x_realtime": round(wall / seconds, 3), "peak_rss_mb": rss, "model": model})
             print(f"long input {seconds / 60:.0f} min: {wall:.0f} s, {rss} MB", flush=True)
     return rows
-
-
-def rebuilds(media_dir: Path, model: str, runs: int) -> dict:
-    """A build with nothing to do, and one after a one-word correction (medians)."""
-    with tempfile.TemporaryDirectory() as scratch:
-        transcripts = Path(scratch) / "transcripts"
-        first, rss = run_build(media_dir, transcripts, "--model", model)
-        noop = [run_build(media_dir, transcripts, "--model", model)[0] for _ in range(runs)]
-        edits = []
-        for k in range(runs):
-            for edit in transcripts.glob("*/*.edit.txt"):
-                lines = edit.read_text().splitlines()
-                body = [i for i, line in enumerate(lines) if line.startswith("[")]
-                lines[body[0]] += f" corrected{k}"
-                edit.write_text("\n".join(lines) + "\n")
-            edits.append(run_build(media_dir, transcripts, "--model", model)[0])
-    return {"model": model, "full_build_s": round(first, 1), "full_build_peak_rss_mb": rss,
-            "noop_build_s": round(statistics.median(noop), 2), "one_word_edit_s": round(statistics.median(edits), 2)}
 
 
 def _duration(path: Path) -> float:
@@ -78,17 +190,32 @@ def _duration(path: Path) -> float:
         return pcm_duration(Path(scratch) / f"{digest}.pcm")
 
 
-def main(quick: bool = False) -> int:
-    demo = sorted(Path("media").glob("*.mp4"))
-    if not demo:
-        print("error: media/ has no demo video to measure", file=sys.stderr)
+# --- the run and its report ------------------------------------------------------------------
+
+PARTS = ("engines", "builds", "long")
+
+
+def main(quick: bool = False, runs: int | None = None, parts: tuple[str, ...] = PARTS) -> int:
+    """Measure the parts asked for; the others keep their figures from the last run."""
+    runs = runs or (1 if quick else 3)
+    demo = next(iter(sorted(Path("media").glob("*.mp4"))), None)
+    if demo is None or not (TESTDATA / "manifest.tsv").is_file():
+        print(f"error: needs the demo video in media/ and the clips in {TESTDATA}/", file=sys.stderr)
         return 1
-    results = {
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "system": platform.platform(),
-                    "date": time.strftime("%Y-%m-%d")},
-        "rebuilds": rebuilds(Path("media"), "base", 1 if quick else 3),
-        "long_input": long_input(demo[0], [1, 2] if quick else [1, 2, 4], "tiny.en"),
+    with open(TESTDATA / "manifest.tsv", newline="", encoding="utf-8") as f:
+        clips = list(csv.DictReader(f, delimiter="\t"))
+    results = _previous_results()
+    results["machine"] = {"cpus": len(os.sched_getaffinity(0)), "python": platform.python_version(),
+                          "system": platform.platform(), "processor": _processor()}
+    measure_part = {
+        "engines": lambda: engine_figures(demo, clips, runs),
+        "builds": lambda: rebuilds(Path("media"), "base", runs),
+        "long": lambda: long_input(demo, [1, 2] if quick else [10, 20, 40], "base"),
     }
+    for part in parts:
+        started = time.monotonic()
+        results[part] = {"date": time.strftime("%Y-%m-%d"), "runs": runs, "figures": measure_part[part](),
+                         "minutes": round((time.monotonic() - started) / 60, 1)}
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "results.json").write_text(json.dumps(results, indent=1) + "\n")
     (RESULTS / "results.md").write_text(markdown(results))
@@ -96,19 +223,83 @@ def main(quick: bool = False) -> int:
     return 0
 
 
+def _previous_results() -> dict:
+    try:
+        return json.loads((RESULTS / "results.json").read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def _processor() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor()
+
+
 def markdown(results: dict) -> str:
-    m, r = results["machine"], results["rebuilds"]
-    lines = [f"Measured {m['date']} on {m['cpus']} cores ({m['system']}, Python {m['python']}).", "",
-             "| build of media/ (model " + r["model"] + ") | figure |", "|---|---|",
-             f"| from nothing | {r['full_build_s']} s, {r['full_build_peak_rss_mb']} MB peak |",
-             f"| nothing changed (median) | {r['noop_build_s']} s |",
-             f"| after a one-word correction (median) | {r['one_word_edit_s']} s |", "",
-             "| long input (demo looped, tiny.en) | wall | × real time | peak memory |", "|---|---|---|---|"]
-    for row in results["long_input"]:
+    m = results["machine"]
+    lines = [f"Measured on {m['cpus']} cores ({m['processor']}; {m['system']}, Python {m['python']}).", ""]
+    if "engines" in results:
+        lines += _engines_table(results["engines"])
+    if "builds" in results:
+        lines += _builds_table(results["builds"])
+    if "long" in results:
+        lines += _long_table(results["long"])
+    return "\n".join(lines)
+
+
+def _engines_table(part: dict) -> list[str]:
+    lines = [f"Transcription alone, model loaded once ({part['date']}, median of {part['runs']} runs):", "",
+             "| engine | model | demo, × real time | test clips, × real time | pooled WER (13 clips) | "
+             "demo WER | load | peak memory |", "|---|---|---|---|---|---|---|---|"]
+    by_model: dict[str, dict[str, dict]] = {}
+    for e in part["figures"]:
+        by_model.setdefault(e["model"], {})[e["engine"]] = e
+        demo_wer = f"{e['demo_wer']:.1%}" if e["demo_wer"] is not None else "–"
+        lines.append(f"| {e['engine']} | {e['model']} | {e['demo_x_realtime']} ({e['demo_s']} s) | "
+                     f"{e['testdata_x_realtime']} | {e['pooled_wer']:.1%} ({e['errors']}/{e['reference_words']}) | "
+                     f"{demo_wer} | {e['load_s']} s | {e['peak_rss_mb']} MB |")
+    lines.append("")
+    for model, engines in by_model.items():
+        if len(engines) == 2:
+            fast, slow = engines["faster-whisper"], engines["openai-whisper"]
+            lines.append(f"faster-whisper is {slow['demo_s'] / fast['demo_s']:.1f}× faster than openai-whisper on "
+                         f"the demo with {model} ({slow['testdata_s'] / fast['testdata_s']:.1f}× on the test clips).")
+    return lines + [""]
+
+
+def _builds_table(part: dict) -> list[str]:
+    r = part["figures"]
+    c = r["check"]
+    return [f"`make` on media/ with the default model {r['model']} ({part['date']}, median of {part['runs']} runs):",
+            "", "| build | figure |", "|---|---|",
+            f"| from nothing (no transcripts, no cached audio) | {r['full_build_s']} s, "
+            f"{r['full_build_peak_rss_mb']} MB peak |",
+            f"| nothing changed | {r['noop_build_s']} s |",
+            f"| after a one-word correction | {r['one_word_edit_s']} s |",
+            f"| `make check` on the result | {c['errors']} errors, {c['warnings']} warnings in {c['files']} files |", ""]
+
+
+def _long_table(part: dict) -> list[str]:
+    lines = [f"Long input: the demo's audio looped, built from nothing with model base ({part['date']}):", "",
+             "| audio | build | × real time | peak memory |", "|---|---|---|---|"]
+    for row in part["figures"]:
         lines.append(f"| {row['audio_s'] / 60:.0f} min | {row['wall_s']} s | {row['x_realtime']} | "
                      f"{row['peak_rss_mb']} MB |")
-    return "\n".join(lines) + "\n"
+    return lines + [""]
 
 
 if __name__ == "__main__":
-    sys.exit(main("--quick" in sys.argv))
+    if sys.argv[1:2] == ["transcribe"]:
+        transcribe_clips(sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5:])
+        sys.exit(0)
+    parser = argparse.ArgumentParser(prog="python -m pipeline.bench")
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--runs", type=int)
+    parser.add_argument("--parts", default=",".join(PARTS))
+    arguments = parser.parse_args()
+    sys.exit(main(arguments.quick, arguments.runs, tuple(arguments.parts.split(","))))

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import audio, editfile, writers
+from . import audio, easyread, editfile, publish, writers
 from .corrections import retime
 from .engines import DEFAULT_ENGINE, DecodeOptions, Engine, default_threads, load_engine
 from .errors import PipelineError
@@ -92,7 +92,18 @@ class Outputs:
 
     def derived(self) -> list[Path]:
         """Every file a build writes for this video, and nothing an editor owns."""
-        return [self.path(".vtt"), self.path(".srt"), self.path(".txt"), self.machine, self.words, self.state]
+        return [self.path(".vtt"), self.path(".srt"), self.path(".txt"), *map(self.path, publish.WEB_PAGES),
+                self.path(publish.MANIFEST), self.path(".easy-read.html"), *self._unedited_easy_read(),
+                self.machine, self.words, self.state]
+
+    def _unedited_easy_read(self) -> list[Path]:
+        """The easy read's markdown is the build's until an editor changes it."""
+        files = easyread.EasyReadFiles(self.folder, self.name)
+        try:
+            unedited = files.markdown.read_bytes() == files.original.read_bytes()
+        except OSError:
+            unedited = not files.markdown.exists()
+        return [files.markdown, files.original] if unedited else []
 
 
 def find_media(media_dir: Path) -> list[Path]:
@@ -218,7 +229,8 @@ def build_one(media: Path, outputs: Outputs, engine: EngineOnDemand, config: Bui
     result = FileResult(media, "transcribed" if transcribed else "unchanged")
     corrected = _corrected_transcript(source, machine, glossary, engine, result, announce=transcribed)
     reviewed = _edited(outputs)
-    if write_outputs(corrected, outputs, reviewed, config.profile, source.fps) and result.status == "unchanged":
+    if (write_outputs(corrected, outputs, reviewed, config.profile, source.fps, media, result.warnings)
+            and result.status == "unchanged"):
         result.status = "updated"
     return result
 
@@ -334,6 +346,7 @@ def _corrected_transcript(source: _Source, machine: Transcript, glossary: Glossa
     written = set(key["original"]) if key["original"] is not None else None
     aligner = _LazyAligner(engine, source)
     retimed = retime(doc, fixed, written, aligner)
+    aligner.save()
     if announce:
         result.warnings += [f"{path}:{n}: few of this line's words match the new machine transcript; "
                             "check its words and timing" for n in retimed.poorly_matched]
@@ -361,46 +374,77 @@ def _edited(outputs: Outputs) -> bool:
 
 
 class _LazyAligner:
-    """Forced alignment, loading its model only if an editor's rewrite needs it."""
+    """Forced alignment, loading its model only if an editor's rewrite needs it, and aligning
+    each stretch once: results are kept beside the cached audio, so a one-word correction
+    re-aligns only the stretch it touches."""
 
     def __init__(self, engine: EngineOnDemand, source: _Source):
         self._engine = engine
         self._source = source
         self._aligner = None
+        self._store = audio_cache() / f"{source.audio_sha256}.align-{engine.model_sha256()[:16]}.json"
+        self._known = _read_json(self._store)
+        self._used: dict[str, list | None] = {}
 
     def align(self, words: list[str], start: float, end: float):
-        if self._aligner is None:
-            from .align import WhisperAligner
+        key = f"{start:.3f} {end:.3f} {' '.join(words)}"
+        if key not in self._known:
+            if self._aligner is None:
+                from .align import WhisperAligner
 
-            self._aligner = WhisperAligner(self._engine.model(), self._source.pcm())
-        return self._aligner.align(words, start, end)
+                self._aligner = WhisperAligner(self._engine.model(), self._source.pcm())
+            self._known[key] = self._aligner.align(words, start, end)
+        self._used[key] = self._known[key]
+        times = self._used[key]
+        return [tuple(pair) for pair in times] if times is not None else None
+
+    def save(self) -> None:
+        """Keep what this build used: the file never outgrows the current edit."""
+        if self._used or self._store.exists():
+            atomic_write_text(self._store, json.dumps(self._used) + "\n")
 
 
 def write_outputs(transcript: Transcript, outputs: Outputs, reviewed: bool = False,
-                  profile: Profile = Profile(), fps: float | None = None) -> bool:
-    """Write every published file for one video; True when any of them changed."""
+                  profile: Profile = Profile(), fps: float | None = None, media: Path | None = None,
+                  warnings: list[str] | None = None) -> bool:
+    """Write every published file for one video; True when any of them changed. The web bundle
+    comes last: its pages link the other files and its manifest hashes them. An editor's easy
+    read that cannot be read fails the video, after everything else is published."""
     cues = layout(transcript, profile, fps)
     note = writers.provenance_note(transcript, reviewed)
     changed = atomic_write_text(outputs.path(".vtt"), writers.to_webvtt(cues, note))
     changed |= atomic_write_text(outputs.path(".srt"), writers.to_srt(cues))
     changed |= atomic_write_text(outputs.path(".txt"), writers.to_plain_text(transcript))
+    easy_read_error = None
+    try:
+        found = easyread.write_easy_read(transcript, outputs.folder, outputs.name, reviewed)
+        if warnings is not None:
+            warnings += found
+    except PipelineError as error:
+        easy_read_error = error
+    changed |= publish.write_web_bundle(transcript, outputs.folder, outputs.name, reviewed, media)
+    if easy_read_error:
+        raise easy_read_error
     return changed
 
 
 def clean(transcripts_dir: Path) -> list[Path]:
-    """Remove what builds made: outputs, machine transcripts and the audio cache."""
+    """Remove what builds made for these transcripts: outputs, machine transcripts, and their
+    audio in the cache (other projects' cached audio is theirs)."""
     removed = []
     if transcripts_dir.is_dir():
         for folder in sorted(p for p in transcripts_dir.iterdir() if p.is_dir()):
             remove_stale_temp_files(folder)
+            audio_sha256 = _read_json(folder / ".build.json").get("audio_sha256")
             for path in Outputs(folder, folder.name).derived():
                 if path.is_file():
                     path.unlink()
                     removed.append(path)
+            if isinstance(audio_sha256, str) and audio_sha256:
+                for cached in audio_cache().glob(f"{audio_sha256}.*"):
+                    cached.unlink(missing_ok=True)
             if not any(folder.iterdir()):
                 folder.rmdir()
-    for pcm in audio_cache().glob("*.pcm"):
-        pcm.unlink()
     return removed
 
 
@@ -422,3 +466,14 @@ class _progress_bar:
 
     def __exit__(self, *exc):
         self._bar.close()
+
+
+def build_named(config: BuildConfig, name: str, log: Log = print) -> FileResult:
+    """Build one video, transcripts/NAME/, exactly as build_all would (the web editor's save)."""
+    by_name = {n: media for media, n in output_names(find_media(config.media_dir)).items()}
+    if name not in by_name:
+        raise PipelineError(config.media_dir / name, "no media file builds into this name")
+    with exclusive_lock(config.transcripts_dir / ".lock",
+                        on_wait=lambda: log(f"waiting for another build of {config.transcripts_dir}/ to finish")):
+        return _build_safely(by_name[name], Outputs(config.transcripts_dir / name, name),
+                             EngineOnDemand(config), config)

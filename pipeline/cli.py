@@ -77,13 +77,25 @@ def _parser() -> argparse.ArgumentParser:
     glossary.add_argument("--transcripts-dir", type=Path, default=Path("transcripts"))
     glossary.set_defaults(run=_propose_rules)
 
-    bench = commands.add_parser("bench", help="measure build times and memory; write .bench/results.*")
-    bench.add_argument("--quick", action="store_true", help="fewer runs and shorter inputs")
+    bench = commands.add_parser("bench", help="measure speed, memory and accuracy; write .bench/results.*")
+    bench.add_argument("--quick", action="store_true", help="one run each and shorter long inputs")
+    bench.add_argument("--runs", type=int, help="runs per figure, the median reported (default 3)")
+    bench.add_argument("--parts", default="engines,builds,long",
+                       help="which figures to measure again (engines, builds, long); the rest are kept")
     bench.set_defaults(run=_bench)
 
     clean = commands.add_parser("clean", help="remove derived files; never anything an editor wrote")
     clean.add_argument("--transcripts-dir", type=Path, default=Path("transcripts"))
     clean.set_defaults(run=_clean)
+
+    edit = commands.add_parser("edit", help="correct transcripts in the browser (a server on 127.0.0.1 only)")
+    _add_folders(edit)
+    edit.add_argument("--port", type=int, default=8765, help="port on 127.0.0.1 (default 8765; 0: any free port)")
+    edit.add_argument("--engine", choices=ENGINES, default=DEFAULT_ENGINE, help="as for build: saves rebuild with it")
+    edit.add_argument("--model", default=DEFAULT_MODEL, help=f"as for build (default {DEFAULT_MODEL})")
+    edit.add_argument("--profile", help="caption style for rebuilds and warnings (default: as for build)")
+    edit.add_argument("name", nargs="?", metavar="NAME", help="a video to open: transcripts/NAME/")
+    edit.set_defaults(run=_edit)
     return parser
 
 
@@ -266,7 +278,12 @@ def _spoken_text(path: Path) -> str:
 def _bench(args: argparse.Namespace) -> int:
     from .bench import main as bench
 
-    return bench(args.quick)
+    parts = tuple(args.parts.split(","))
+    unknown = set(parts) - {"engines", "builds", "long"}
+    if unknown:
+        print(f"error: unknown bench part {', '.join(sorted(unknown))}: use engines, builds or long", file=sys.stderr)
+        return 2
+    return bench(args.quick, args.runs, parts)
 
 
 def _clean(args: argparse.Namespace) -> int:
@@ -274,4 +291,22 @@ def _clean(args: argparse.Namespace) -> int:
 
     for path in clean(args.transcripts_dir):
         print(f"removed {path}")
+    return 0
+
+
+def _edit(args: argparse.Namespace) -> int:
+    from .build import BuildConfig
+    from .editor import serve
+
+    try:
+        config = BuildConfig(args.media_dir, args.transcripts_dir, args.engine, args.model,
+                             profile=caption_profile(args.profile), progress_bars=False)
+        serve(config, args.port, args.name, log=lambda line: print(line, flush=True))
+    except ValueError as error:  # an unknown caption profile
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except OSError as error:
+        print(f"error: 127.0.0.1:{args.port}: cannot listen there ({error.strerror}); try --port 0",
+              file=sys.stderr)
+        return 1
     return 0

@@ -39,9 +39,14 @@ class DecodeOptions:
     compute_type: str = "int8"  # faster-whisper on CPU; openai-whisper always runs float32
     initial_prompt: str | None = None
     vad: bool = True  # only speech found by voice activity detection is transcribed
+    # faster-whisper decodes this many speech chunks (of up to 30 s, cut by VAD) at once;
+    # 1 decodes one after another, each conditioned on the text before it, as Whisper does.
+    batch_size: int = 8
 
     def key(self, engine: str) -> dict:
         options = asdict(self)
+        if engine == "openai-whisper" or not self.vad:
+            options["batch_size"] = 1  # openai-whisper has no batching; batches need VAD's chunks
         if engine == "openai-whisper":
             options["compute_type"] = "float32"
         return options
@@ -104,18 +109,24 @@ class _WhisperEngine:
 
     def _piece(self, audio: np.ndarray, options: DecodeOptions, progress: Progress | None):
         speech, speech_map = guards.speech_only(audio) if options.vad else (audio, None)
-        if len(speech) == 0:
+        if self._batches_help(speech, options):
+            segments, language = self._decode_batched(audio, options, progress)
+        elif len(speech) == 0:
             segments, language = [], options.language or "en"
         else:
             scale = len(audio) / len(speech)
             segments, language = self._decode(speech, options, progress and (lambda t: progress(t * scale)))
-        if speech_map is not None:
-            guards.restore_times(segments, speech_map)
+            if speech_map is not None:
+                guards.restore_times(segments, speech_map)
         if progress:
             progress(len(audio) / SAMPLE_RATE)
         return segments, language
 
+    def _batches_help(self, speech: np.ndarray, options: DecodeOptions) -> bool:
+        return False
 
+
+WINDOW = 30.0  # seconds of audio Whisper hears at once
 BLOCK = 600.0  # seconds of audio held at once
 QUIET_SEARCH = 10.0  # a block ends at the quietest moment of its last seconds, not inside a word
 
@@ -159,6 +170,29 @@ class FasterWhisperEngine(_WhisperEngine):
             cpu_threads=threads, local_files_only=True,
         )
 
+    def _batches_help(self, speech: np.ndarray, options: DecodeOptions) -> bool:
+        """Batches need VAD's chunks and more than one of them; speech that fits one window is
+        decoded as Whisper does, with its temperature fallback (measured: one error fewer in
+        the 152 words of the test clips)."""
+        return options.batch_size > 1 and options.vad and len(speech) > WINDOW * SAMPLE_RATE
+
+    def _decode_batched(self, audio: np.ndarray, options: DecodeOptions, progress: Progress | None):
+        import ctranslate2
+        from faster_whisper import BatchedInferencePipeline
+
+        # The batched pipeline finds speech with the same Silero VAD, in chunks of up to 30 s,
+        # decodes them side by side and gives times on the original clock.
+        ctranslate2.set_random_seed(SEED)
+        pieces, info = BatchedInferencePipeline(self._whisper).transcribe(
+            audio,
+            language=options.language,
+            beam_size=options.beam_size,
+            initial_prompt=options.initial_prompt,
+            word_timestamps=True,
+            batch_size=options.batch_size,
+        )
+        return self._kept(pieces, progress), info.language
+
     def _decode(self, audio: np.ndarray, options: DecodeOptions, progress: Progress | None):
         import ctranslate2
 
@@ -170,6 +204,10 @@ class FasterWhisperEngine(_WhisperEngine):
             initial_prompt=options.initial_prompt,
             word_timestamps=True,
         )
+        return self._kept(pieces, progress), info.language
+
+    @staticmethod
+    def _kept(pieces, progress: Progress | None) -> list[Segment]:
         segments = []
         for piece in pieces:
             segment = _segment((w.word, w.start, w.end, w.probability) for w in piece.words or [])
@@ -177,7 +215,7 @@ class FasterWhisperEngine(_WhisperEngine):
                 segments.append(segment)
             if progress:
                 progress(piece.end)
-        return segments, info.language
+        return segments
 
 
 class OpenAIWhisperEngine(_WhisperEngine):

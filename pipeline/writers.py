@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import io
+from dataclasses import dataclass
 
 from webvtt import Caption, WebVTT
 from webvtt.models import Timestamp
@@ -65,23 +66,52 @@ def provenance_note(transcript: Transcript, reviewed: bool = False) -> str:
     )
 
 
-def to_plain_text(transcript: Transcript) -> str:
-    """The words in order, in paragraphs, with no time codes; a new speaker starts a paragraph
-    with their name."""
-    paragraphs: list[list[str]] = []
+@dataclass
+class Paragraph:
+    """A paragraph of the transcript: one speaker's words between pauses."""
+
+    words: list[Word]
+    speaker: str | None
+    new_speaker: bool  # the speaker changes here, so their name is shown
+
+    @property
+    def start(self) -> float:
+        return self.words[0].start
+
+    @property
+    def label(self) -> str | None:
+        return self.speaker if self.new_speaker else None
+
+    @property
+    def text(self) -> str:
+        return " ".join(word_text(w) for w in self.words)
+
+
+def word_text(word: Word) -> str:
+    """A word as published: a sound description always in square brackets."""
+    return f"[{word.text.strip('[]')}]" if word.sound else word.text
+
+
+def paragraphs(transcript: Transcript) -> list[Paragraph]:
+    """The words in order, in paragraphs: a new speaker, a pause of PARAGRAPH_PAUSE, or a long
+    paragraph reaching a sentence end starts the next one."""
+    result: list[Paragraph] = []
     previous: Word | None = None
+    chars = 0  # in the current paragraph, counted as we go: unpunctuated speech makes long ones
     for word in transcript.words:
         new_speaker = previous is not None and word.speaker != previous.speaker
-        starts_paragraph = (
-            not paragraphs
-            or new_speaker
-            or word.start - previous.end >= PARAGRAPH_PAUSE
-            or (sum(len(w) + 1 for w in paragraphs[-1]) > PARAGRAPH_CHARS
-                and paragraphs[-1][-1].endswith((".", "?", "!")))
-        )
-        if starts_paragraph:
-            named = word.speaker and (previous is None or new_speaker)
-            paragraphs.append([f"{word.speaker}:"] if named else [])
-        paragraphs[-1].append(word.text)
+        if (not result or new_speaker or word.start - previous.end >= PARAGRAPH_PAUSE
+                or (chars >= PARAGRAPH_CHARS and previous.text.endswith((".", "?", "!")))):
+            result.append(Paragraph([], word.speaker, bool(word.speaker) and (previous is None or new_speaker)))
+            chars = -1
+        result[-1].words.append(word)
+        chars += len(word.text) + 1
         previous = word
-    return "".join(" ".join(p) + "\n\n" for p in paragraphs).rstrip("\n") + "\n" if paragraphs else ""
+    return result
+
+
+def to_plain_text(transcript: Transcript) -> str:
+    """The transcript as plain text, no time codes: paragraphs, a new speaker's name before their
+    words."""
+    return "".join(f"{p.label}: {p.text}\n\n" if p.label else f"{p.text}\n\n"
+                   for p in paragraphs(transcript)).rstrip("\n") + "\n" if transcript.words else ""

@@ -135,11 +135,32 @@ def test_clean_removes_what_builds_made_and_nothing_an_editor_wrote(media_dir, t
     build_all(config(media_dir, transcripts), log=lambda _: None)
     editor_file = transcripts / "jfk" / "jfk.edit.txt"
     editor_file.write_text("[00:00.0] And so, my fellow Americans\n")
+    from pipeline.build import audio_cache
+
+    pcm = audio_cache() / f"{json.loads((transcripts / 'jfk' / '.build.json').read_text())['audio_sha256']}.pcm"
+    someone_elses = audio_cache() / f"{'0' * 64}.pcm"
+    someone_elses.write_bytes(b"\0\0")
+    assert pcm.is_file()
     removed = clean(transcripts)
-    assert {p.name for p in removed} == {"jfk.vtt", "jfk.srt", "jfk.txt", "jfk.machine.json", "jfk.words.json",
-                                        ".build.json"}
+    assert not pcm.exists() and someone_elses.exists()
+    someone_elses.unlink()
+    assert {p.name for p in removed} == {
+        "jfk.vtt", "jfk.srt", "jfk.txt", "jfk.machine.json", "jfk.words.json", ".build.json",
+        "jfk.html", "jfk.transcript.html", "jfk.snippet.html", "jfk.json",
+        "jfk.easy-read.html", "jfk.easy-read.md", ".jfk.easy-read.orig.md"}
     assert editor_file.read_text() == "[00:00.0] And so, my fellow Americans\n"
     assert (transcripts / "jfk" / ".jfk.edit.orig.txt").is_file()
+
+
+def test_clean_keeps_an_easy_read_an_editor_changed(media_dir, tmp_path):
+    transcripts = tmp_path / "transcripts"
+    build_all(config(media_dir, transcripts), log=lambda _: None)
+    easy_read = transcripts / "jfk" / "jfk.easy-read.md"
+    edited = easy_read.read_text().replace("# ", "# Edited: ", 1)
+    easy_read.write_text(edited)
+    removed = {p.name for p in clean(transcripts)}
+    assert "jfk.easy-read.html" in removed and "jfk.easy-read.md" not in removed
+    assert easy_read.read_text() == edited and (transcripts / "jfk" / ".jfk.easy-read.orig.md").is_file()
 
 
 @pytest.mark.skipif(shutil.which("unshare") is None or os.geteuid() != 0,

@@ -288,3 +288,36 @@ def test_rules_are_proposed_from_corrections_editors_made(project):
                            str(project.transcripts)], capture_output=True, text=True, cwd=REPO)
     assert done.returncode == 0
     assert done.stdout == "excuse -> forgive    # corrected 1 time\n"
+
+
+def test_each_stretch_is_force_aligned_once_and_the_next_edit_reuses_it(project, monkeypatch):
+    """A one-word correction after a rewrite must not align the rewrite again (issue 8)."""
+    calls = []
+    real_align = WhisperAligner.align
+
+    def counted(self, words, start, end):
+        calls.append(tuple(words))
+        return real_align(self, words, start, end)
+
+    monkeypatch.setattr(WhisperAligner, "align", counted)
+    audio_sha256 = project.words().audio_sha256
+    for kept in build_module.audio_cache().glob(f"{audio_sha256}.align-*.json"):  # from an earlier run
+        kept.unlink()
+    project.edit(lambda t: t.replace("I will say nothing", "I shall say nothing whatsoever"))
+    project.build()
+    first = list(calls)
+    assert first, "the rewrite needed forced alignment"
+    timed = project.words().to_dict()
+
+    calls.clear()
+    project.build()  # nothing changed: nothing to align
+    project.edit(lambda t: t.replace("tedious", "tiresome"))  # one word, one for one
+    project.build()
+    assert calls == []
+    assert project.words().to_dict()["segments"] != timed["segments"]
+    whatsoever = [w for w in project.words().words if w.text.startswith("whatsoever")]
+    assert whatsoever and whatsoever[0].start == next(w for w in timed_words(timed) if w["text"].startswith("whatsoever"))["start"]
+
+
+def timed_words(transcript_dict: dict) -> list[dict]:
+    return [w for s in transcript_dict["segments"] for w in s["words"]]

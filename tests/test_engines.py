@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.audio import extract_pcm, load_pcm
-from pipeline.evaluate import pooled_wer, score_text
+from pipeline.evaluate import normalise, pooled_wer, score_text
 
 
 @pytest.fixture(scope="module")
@@ -60,3 +60,39 @@ def test_pooled_wer_on_the_single_speaker_clips_is_no_worse_than_whisper_alone(
     assert sum(s.reference_words for s in scores) == 152
     errors = sum(s.errors for s in scores)
     assert errors <= most_errors, (f"{pooled_wer(scores):.1%}", [(s.name, s.errors) for s in scores if s.errors])
+
+
+def test_long_speech_is_decoded_in_batches_as_accurately_as_one_window_at_a_time(
+        samples, testdata, manifest, tiny_model, engine_for):
+    """Speech longer than one 30 s window goes through faster-whisper's batched pipeline:
+    same words within one error of sequential decoding, and times on the original clock."""
+    import dataclasses
+
+    import numpy as np
+
+    clips = [row["media"] for row in manifest if row["speakers"] == "1"][:6]
+    pause = np.zeros(8000, dtype=np.float32)  # half a second between the clips
+    audio = np.concatenate([part for c in clips for part in (samples(c), pause)])
+    references = " ".join(reference(testdata, c) for c in clips)
+    engine = engine_for("faster-whisper", tiny_model)
+    batched_options = engine.options
+    sequential_options = dataclasses.replace(engine.options, batch_size=1)
+    assert batched_options.batch_size > 1 and len(audio) > 30 * 16000
+    from pipeline import guards
+
+    assert engine._batches_help(guards.speech_only(audio)[0], batched_options)
+
+    batched = engine.transcribe(audio, batched_options)
+    sequential = engine.transcribe(audio, sequential_options)
+    batched_score = score_text("batched", references, batched.text)
+    sequential_score = score_text("sequential", references, sequential.text)
+    assert batched_score.errors <= sequential_score.errors + 1, (batched.text, sequential.text)
+    assert batched_score.wer <= 0.15, batched.text
+    words = batched.words
+    assert all(0 <= w.start <= w.end <= len(audio) / 16000 + 0.01 for w in words)
+    assert all(a.start <= b.start + 0.01 for a, b in zip(words, words[1:]))
+    # the first words of the last clip are heard where that clip starts, not at the start of a batch
+    last_start = sum(len(samples(c)) + len(pause) for c in clips[:-1]) / 16000
+    last_first_word = normalise(reference(testdata, clips[-1])).split()[0]
+    heard = [w for w in words if normalise(w.text) == last_first_word and w.start >= last_start - 1]
+    assert heard and abs(heard[0].start - last_start) < 1.5, [(w.text, w.start) for w in words[-12:]]
