@@ -35,6 +35,9 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--language", default="en", help="spoken language, or 'auto' to detect it (default en)")
     build.add_argument("--beam-size", type=int, default=5)
     build.add_argument("--compute-type", default="int8", help="faster-whisper's compute type (default int8)")
+    build.add_argument("--batch-size", type=int, default=8,
+                       help="faster-whisper: speech chunks decoded at once when there are several (default 8; "
+                            "1 decodes one after another)")
     build.add_argument("--threads", type=int, default=None,
                        help="engine threads (default: the cores, shared between --jobs)")
     build.add_argument("--jobs", "-j", type=int, default=1, help="files built at once (default 1)")
@@ -113,6 +116,7 @@ def _build(args: argparse.Namespace) -> int:
         language=None if args.language == "auto" else args.language,
         beam_size=args.beam_size,
         compute_type=args.compute_type,
+        batch_size=max(1, args.batch_size),
     )
     try:
         profile = caption_profile(args.profile)

@@ -30,8 +30,8 @@ HEADER = """\
 
 """
 
-_MARK = re.compile(r"^\[(?:(\d+):)?(\d{1,2}):(\d{1,2}(?:\.\d+)?)\]")
-_SPEAKER = re.compile(r"^([A-Z][\w'’.-]*(?: [A-Z][\w'’.-]*){0,3}):(?=\s|$)")
+TIME_MARK = re.compile(r"^\[(?:(\d+):)?(\d{1,2}):(\d{1,2}(?:\.\d+)?)\]")
+SPEAKER_NAME = re.compile(r"^([A-Z][\w'’.-]*(?: [A-Z][\w'’.-]*){0,3}):(?=\s|$)")
 _TOKEN = re.compile(r"\[[^\[\]]*\]|[^\s\[\]]+|[\[\]]")
 LINE_CHARS = 84  # about two caption lines: a line an editor can check against the video
 PAUSE = 1.0
@@ -94,7 +94,7 @@ def parse(text: str, path: str) -> EditDocument:
             continue
         where = f"{path}:{number}"
         mark = None
-        if match := _MARK.match(content):
+        if match := TIME_MARK.match(content):
             hours, minutes, seconds = match.groups()
             if float(seconds) >= 60 or (hours and int(minutes) >= 60):
                 raise PipelineError(where, f"time mark {match.group(0)} is not a real time (mm:ss.s)")
@@ -104,7 +104,7 @@ def parse(text: str, path: str) -> EditDocument:
                                            f"({format_mark(previous_mark)}); marks must go forward")
             previous_mark = mark
             content = content[match.end():].strip()
-        if match := _SPEAKER.match(content):
+        if match := SPEAKER_NAME.match(content):
             speaker = match.group(1)
             content = content[match.end():].strip()
         tokens = [_token(t, where) for t in _TOKEN.findall(content)]

@@ -83,9 +83,9 @@ def content_lines(text: str) -> list[LineParts]:
             continue
         mark = speaker = ""
         rest = content
-        if match := editfile._MARK.match(rest):
+        if match := editfile.TIME_MARK.match(rest):
             mark, rest = match.group(0), rest[match.end():].strip()
-        if match := editfile._SPEAKER.match(rest):
+        if match := editfile.SPEAKER_NAME.match(rest):
             speaker, rest = match.group(1), rest[match.end():].strip()
         lines.append(LineParts(number, body[: len(body) - len(body.lstrip())], mark, speaker, rest,
                                raw[len(body):]))
@@ -115,7 +115,7 @@ def apply_changes(text: str, changes: list[Change], path: str) -> str:
 
 
 def _check_speaker(speaker: str, where: str) -> None:
-    match = editfile._SPEAKER.match(f"{speaker}:")
+    match = editfile.SPEAKER_NAME.match(f"{speaker}:")
     if speaker and not (match and match.group(1) == speaker):
         raise PipelineError(where, f"speaker {speaker!r} is not a name the file can hold: start it with a "
                                    "capital letter, at most four words, no colon")

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import csv
+import functools
 import os
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
 
 from pipeline.audio import ffmpeg_executable
+from pipeline.build import BuildConfig, build_all
 from pipeline.engines import DecodeOptions, load_engine
 from pipeline.models import resolve_model
 
@@ -54,6 +57,19 @@ def engine_for():
         return _engines[key]
 
     return get
+
+
+@functools.cache
+def demo_words() -> Path:
+    """The demo's published words (NAME.words.json), built once per test run by the real
+    pipeline with the default model, from the committed editor's file: what `make` publishes."""
+    root = Path(tempfile.mkdtemp(prefix="pipeline-demo-"))
+    (root / "media").mkdir()
+    shutil.copy(REPO / "media" / "cse-signs-demo.mp4", root / "media")
+    shutil.copytree(REPO / "transcripts", root / "transcripts",
+                    ignore=lambda folder, names: [n for n in names if not n.endswith((".txt", ".md", "cse-signs-demo"))])
+    build_all(BuildConfig(root / "media", root / "transcripts", progress_bars=False), log=lambda _: None)
+    return root / "transcripts" / "cse-signs-demo" / "cse-signs-demo.words.json"
 
 
 def run_ffmpeg(*args: str) -> None:

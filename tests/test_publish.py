@@ -21,16 +21,15 @@ from pipeline import publish, writers
 from pipeline.build import Outputs, clean, write_outputs
 from pipeline.transcript import Segment, Transcript, Word
 
-from .conftest import REPO, run_ffmpeg
+from .conftest import REPO, demo_words, run_ffmpeg
 
-DEMO = REPO / "transcripts" / "cse-signs-demo" / "cse-signs-demo.words.json"
 ODD = "Nicki's talk & more"  # spaces, a quote and an ampersand in every file name and URL
 SCRIPT = "<script>window.pwned=1</script>"
 IMG = '<img src=x onerror="window.pwned=1">'
 
 
 def demo_transcript() -> Transcript:
-    return Transcript.from_json(DEMO.read_text(encoding="utf-8"))
+    return Transcript.from_json(demo_words().read_text(encoding="utf-8"))
 
 
 def spoken(text: str, start: float, speaker: str | None = None) -> list[Word]:
