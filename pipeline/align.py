@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .audio import SAMPLE_RATE
+from .audio import SAMPLE_RATE, load_pcm
 from .models import ResolvedModel
 
 MAX_WINDOW = 30.0  # Whisper hears 30 s at a time
@@ -28,15 +28,13 @@ class WhisperAligner:
         self._pcm = pcm
         self._language = language
         self._model = None
-        self._audio: np.ndarray | None = None
 
     def align(self, words: list[str], start: float, end: float) -> list[tuple[float, float]] | None:
         """(start, end) for each word, all inside [start, end]; None when it cannot tell."""
         if not words or end - start < 0.1 or end - start > MAX_WINDOW - 2 * PAD:
             return None
         offset = max(0.0, start - PAD)
-        piece = self._samples()[int(offset * SAMPLE_RATE):int((end + PAD) * SAMPLE_RATE)].astype(np.float32)
-        piece /= 32768.0
+        piece = load_pcm(self._pcm, int(offset * SAMPLE_RATE), int((end + PAD) * SAMPLE_RATE))
         if len(piece) < SAMPLE_RATE // 10:
             return None
         align_tokens = self._align_ctranslate2 if self._model_spec.is_ctranslate2 else self._align_torch
@@ -93,11 +91,6 @@ class WhisperAligner:
 
                 self._model = load_openai_model(self._model_spec)
         return self._model
-
-    def _samples(self) -> np.ndarray:
-        if self._audio is None:
-            self._audio = np.memmap(self._pcm, dtype="<i2", mode="r")  # read only the stretches aligned
-        return self._audio
 
 
 def _token_times(timings) -> list[tuple[float, float]]:

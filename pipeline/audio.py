@@ -95,9 +95,12 @@ def describe_ffmpeg_failure(stderr: bytes) -> str:
     return f"ffmpeg failed: {lines[-1] if lines else 'no message'}"
 
 
-def load_pcm(path: Path) -> np.ndarray:
-    """The float32 samples Whisper expects, in [-1, 1]."""
-    samples = np.fromfile(path, dtype="<i2")
+def load_pcm(path: Path, first: int = 0, last: int | None = None) -> np.ndarray:
+    """The float32 samples Whisper expects, in [-1, 1]: samples first..last of the file (all by
+    default), reading only those bytes."""
+    with open(path, "rb") as f:
+        f.seek(first * BYTES_PER_SAMPLE)
+        samples = np.fromfile(f, dtype="<i2", count=-1 if last is None else max(0, last - first))
     return samples.astype(np.float32) / 32768.0
 
 

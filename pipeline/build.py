@@ -99,11 +99,7 @@ class Outputs:
     def _unedited_easy_read(self) -> list[Path]:
         """The easy read's markdown is the build's until an editor changes it."""
         files = easyread.EasyReadFiles(self.folder, self.name)
-        try:
-            unedited = files.markdown.read_bytes() == files.original.read_bytes()
-        except OSError:
-            unedited = not files.markdown.exists()
-        return [files.markdown, files.original] if unedited else []
+        return [] if changed_by_editor(files.markdown, files.original) else [files.markdown, files.original]
 
 
 def find_media(media_dir: Path) -> list[Path]:
@@ -159,8 +155,7 @@ def build_all(config: BuildConfig, log: Log = print) -> list[FileResult]:
     _clear_abandoned_extractions()
     jobs = [(media, Outputs(config.transcripts_dir / names[media], names[media])) for media in media_files]
     results = []
-    with exclusive_lock(config.transcripts_dir / ".lock",
-                        on_wait=lambda: log(f"waiting for another build of {config.transcripts_dir}/ to finish")):
+    with _build_lock(config, log):
         for result in _run(jobs, config):
             if result.error:
                 print(f"error: {result.error}", file=sys.stderr)
@@ -170,6 +165,12 @@ def build_all(config: BuildConfig, log: Log = print) -> list[FileResult]:
                 log(f"{result.media}: {result.status} ({result.seconds:.1f} s)")
             results.append(result)
     return sorted(results, key=lambda r: media_files.index(r.media))
+
+
+def _build_lock(config: BuildConfig, log: Log):
+    """One build of a transcripts folder at a time; the next one says it is waiting."""
+    return exclusive_lock(config.transcripts_dir / ".lock",
+                          on_wait=lambda: log(f"waiting for another build of {config.transcripts_dir}/ to finish"))
 
 
 def _run(jobs: list[tuple[Path, Outputs]], config: BuildConfig):
@@ -250,7 +251,7 @@ class _Source:
         except PermissionError:
             raise PipelineError(media, "cannot be read (permission denied)") from None
         self.stamp = {"media": media.name, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
-        self.state = _read_json(outputs.state)
+        self.state = read_json_object(outputs.state)
         seen = {k: self.state.get(k) for k in self.stamp} == self.stamp
         self.audio_sha256 = self.state.get("audio_sha256") if seen else None
         if self.audio_sha256 is None:
@@ -292,7 +293,8 @@ def _pcm_path(audio_sha256: str) -> Path:
     return audio_cache() / f"{audio_sha256}.pcm"
 
 
-def _read_json(path: Path) -> dict:
+def read_json_object(path: Path) -> dict:
+    """A JSON object from a file the build wrote; {} when it is missing or damaged."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         return data if isinstance(data, dict) else {}
@@ -367,10 +369,15 @@ def _original_marks(outputs: Outputs) -> list[float] | None:
 
 
 def _edited(outputs: Outputs) -> bool:
+    return changed_by_editor(outputs.edit, outputs.edit_original)
+
+
+def changed_by_editor(path: Path, as_written: Path) -> bool:
+    """An editor's file differs from what the build first wrote (or has nothing to compare with)."""
     try:
-        return outputs.edit.read_bytes() != outputs.edit_original.read_bytes()
+        return path.read_bytes() != as_written.read_bytes()
     except OSError:
-        return outputs.edit.exists()
+        return path.exists()
 
 
 class _LazyAligner:
@@ -383,7 +390,7 @@ class _LazyAligner:
         self._source = source
         self._aligner = None
         self._store = audio_cache() / f"{source.audio_sha256}.align-{engine.model_sha256()[:16]}.json"
-        self._known = _read_json(self._store)
+        self._known = read_json_object(self._store)
         self._used: dict[str, list | None] = {}
 
     def align(self, words: list[str], start: float, end: float):
@@ -435,7 +442,7 @@ def clean(transcripts_dir: Path) -> list[Path]:
     if transcripts_dir.is_dir():
         for folder in sorted(p for p in transcripts_dir.iterdir() if p.is_dir()):
             remove_stale_temp_files(folder)
-            audio_sha256 = _read_json(folder / ".build.json").get("audio_sha256")
+            audio_sha256 = read_json_object(folder / ".build.json").get("audio_sha256")
             for path in Outputs(folder, folder.name).derived():
                 if path.is_file():
                     path.unlink()
@@ -473,7 +480,6 @@ def build_named(config: BuildConfig, name: str, log: Log = print) -> FileResult:
     by_name = {n: media for media, n in output_names(find_media(config.media_dir)).items()}
     if name not in by_name:
         raise PipelineError(config.media_dir / name, "no media file builds into this name")
-    with exclusive_lock(config.transcripts_dir / ".lock",
-                        on_wait=lambda: log(f"waiting for another build of {config.transcripts_dir}/ to finish")):
+    with _build_lock(config, log):
         return _build_safely(by_name[name], Outputs(config.transcripts_dir / name, name),
                              EngineOnDemand(config), config)

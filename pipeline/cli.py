@@ -280,12 +280,13 @@ def _spoken_text(path: Path) -> str:
 
 
 def _bench(args: argparse.Namespace) -> int:
+    from .bench import PARTS
     from .bench import main as bench
 
     parts = tuple(args.parts.split(","))
-    unknown = set(parts) - {"engines", "builds", "long"}
+    unknown = set(parts) - set(PARTS)
     if unknown:
-        print(f"error: unknown bench part {', '.join(sorted(unknown))}: use engines, builds or long", file=sys.stderr)
+        print(f"error: unknown bench part {', '.join(sorted(unknown))}: use {', '.join(PARTS)}", file=sys.stderr)
         return 2
     return bench(args.quick, args.runs, parts)
 

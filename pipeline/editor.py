@@ -23,7 +23,8 @@ from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
 from . import editfile
-from .build import BuildConfig, FileResult, Outputs, audio_cache, build_named, find_media, output_names
+from .build import (BuildConfig, FileResult, Outputs, audio_cache, build_named, find_media, output_names,
+                    read_json_object)
 from .check import audio_for, check_file
 from .errors import PipelineError
 from .review import THRESHOLD, review_folder
@@ -140,17 +141,9 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _build_state(outputs: Outputs) -> dict:
-    try:
-        state = json.loads(outputs.state.read_text(encoding="utf-8"))
-        return state if isinstance(state, dict) else {}
-    except (OSError, ValueError):
-        return {}
-
-
 def is_current(outputs: Outputs, edit_bytes: bytes) -> bool:
     """The published words were built from exactly this editor's file."""
-    return _build_state(outputs).get("corrected_key", {}).get("edit_sha256") == sha256(edit_bytes)
+    return read_json_object(outputs.state).get("corrected_key", {}).get("edit_sha256") == sha256(edit_bytes)
 
 
 def review_status(outputs: Outputs) -> str:

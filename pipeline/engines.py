@@ -15,7 +15,7 @@ from typing import Protocol
 import numpy as np
 
 from . import guards
-from .audio import SAMPLE_RATE
+from .audio import SAMPLE_RATE, load_pcm
 from .models import ResolvedModel, alignment_heads, cache_root
 from .transcript import Segment, Transcript, Word
 
@@ -99,7 +99,7 @@ class _WhisperEngine:
         language = options.language or "en"
         for first, last in blocks(pcm):
             offset = first / SAMPLE_RATE
-            piece = _read_samples(pcm, first, last)
+            piece = load_pcm(pcm, first, last)
             part, language = self._piece(piece, options, progress and (lambda t: progress(offset + t)))
             for segment in part:
                 for word in segment.words:
@@ -138,20 +138,13 @@ def blocks(pcm: Path) -> list[tuple[int, int]]:
     cuts, start = [], 0
     while total - start > size:
         window_start = start + size - search
-        window = _read_samples(pcm, window_start, start + size)
+        window = load_pcm(pcm, window_start, start + size)
         energy = (window[: len(window) // frame * frame].reshape(-1, frame) ** 2).mean(axis=1)
         cut = window_start + int(np.argmin(energy)) * frame + frame // 2
         cuts.append((start, cut))
         start = cut
     cuts.append((start, total))
     return cuts
-
-
-def _read_samples(pcm: Path, first: int, last: int) -> np.ndarray:
-    """Samples first..last of a 16-bit PCM file as float32, reading only those bytes."""
-    with open(pcm, "rb") as f:
-        f.seek(first * 2)
-        return np.fromfile(f, dtype="<i2", count=last - first).astype(np.float32) / 32768.0
 
 
 class FasterWhisperEngine(_WhisperEngine):
