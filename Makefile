@@ -62,7 +62,7 @@ $(WEB_PACKAGES): tests/web/package.json tests/web/package-lock.json
 # Speed and memory figures, measured here, written to .bench/results.json and .bench/results.md.
 bench: setup
 	@$(PY) -m pipeline models --quiet tiny.en
-	$(PY) -m pipeline bench
+	$(PY) .bench/bench.py
 
 # Derived files only: captions, transcripts the machine made, the audio cache. Never editors' files.
 clean:

@@ -15,7 +15,7 @@ import ffmpeg
 import numpy as np
 
 from .errors import PipelineError
-from .storage import sha256_of_file
+from .atomic import sha256_of_file
 
 SAMPLE_RATE = 16_000
 BYTES_PER_SAMPLE = 2

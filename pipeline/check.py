@@ -3,15 +3,18 @@ content rules, as `path:cue-start: rule: detail` lines that a web team can gate 
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from .guards import loop_at
+from .audio import SAMPLE_RATE
+from .errors import shown
 from .layout import Profile
+from .store import VideoFiles, pcm_path
+from .timecode import timestamp
+from .transcribe.guards import loop_at
 from .transcript import normalise_token
 
 SILENCE_DBFS = -50.0  # a cue whose whole span is quieter than this has no one speaking
@@ -28,12 +31,7 @@ class Finding:
     error: bool
 
     def __str__(self) -> str:
-        return f"{self.path}:{_clock(self.start)}: {self.rule}: {self.detail}"
-
-
-def _clock(seconds: float) -> str:
-    whole = int(seconds)
-    return f"{whole // 3600:02d}:{whole % 3600 // 60:02d}:{whole % 60:02d}.{int(round((seconds - whole) * 1000)) % 1000:03d}"
+        return f"{shown(self.path)}:{timestamp(self.start)}: {self.rule}: {self.detail}"
 
 
 def check_file(path: Path, profile: Profile, fps: float | None = None, audio: np.ndarray | None = None
@@ -59,7 +57,7 @@ def check_file(path: Path, profile: Profile, fps: float | None = None, audio: np
         if not text.strip():
             add(start, "empty-cue", "the cue has no text")
         if end <= start:
-            add(start, "timing", f"ends ({_clock(end)}) before it starts")
+            add(start, "timing", f"ends ({timestamp(end)}) before it starts")
         for line in lines:
             if len(line) > profile.max_chars:
                 add(start, "line-length", f"{len(line)} characters > {profile.max_chars}: {line!r}")
@@ -84,7 +82,7 @@ def check_file(path: Path, profile: Profile, fps: float | None = None, audio: np
         if previous is not None:
             p_start, p_end = previous
             if start < p_start:
-                add(start, "order", f"starts before the cue at {_clock(p_start)}")
+                add(start, "order", f"starts before the cue at {timestamp(p_start)}")
             elif start < p_end - 0.0005:
                 add(start, "overlap", f"starts {p_end - start:.3f} s before the previous cue ends")
             elif start - p_end < gap - 0.0015:
@@ -124,12 +122,13 @@ def _is_sound_label(text: str) -> bool:
 
 
 def _silent(audio: np.ndarray, start: float, end: float) -> bool:
-    piece = np.asarray(audio[int(start * 16000):int(end * 16000)], dtype=np.float32)
+    piece = np.asarray(audio[int(start * SAMPLE_RATE):int(end * SAMPLE_RATE)], dtype=np.float32)
     if audio.dtype != np.float32:
         piece /= 32768.0  # the cached PCM, read straight from disk
-    if len(piece) < 1600:
+    frame = SAMPLE_RATE // 10
+    if len(piece) < frame:
         return False
-    frames = piece[: len(piece) // 1600 * 1600].reshape(-1, 1600)
+    frames = piece[: len(piece) // frame * frame].reshape(-1, frame)
     loudest = float(np.sqrt((frames ** 2).mean(axis=1)).max())
     return 20 * np.log10(max(loudest, 1e-9)) < SILENCE_DBFS
 
@@ -155,12 +154,20 @@ def _loops(path: Path, captions) -> list[Finding]:
     return findings
 
 
-def audio_for(folder: Path, cache: Path) -> tuple[np.ndarray | None, float | None]:
+def audio_for(folder: Path) -> tuple[np.ndarray | None, float | None]:
     """The extracted audio and frame rate of a built video, when the build's notes have them."""
-    try:
-        state = json.loads((folder / ".build.json").read_text())
-    except (OSError, ValueError):
-        return None, None
-    pcm = cache / f"{state.get('audio_sha256')}.pcm"
+    state = VideoFiles(folder, folder.name).read_state()
+    if not state.audio_sha256:
+        return None, state.fps
+    pcm = pcm_path(state.audio_sha256)
     samples = np.memmap(pcm, dtype="<i2", mode="r") if pcm.is_file() and pcm.stat().st_size else None
-    return samples, state.get("fps")
+    return samples, state.fps
+
+
+def build_findings(folder: Path, vtt: Path) -> list[Finding]:
+    """What the build knows is wrong with a video beyond its cues: an editor's file that no longer
+    fits its recording (its captions are the machine's, unreviewed)."""
+    state = VideoFiles(folder, folder.name).read_state()
+    if state.mismatch:
+        return [Finding(vtt, 0.0, "editor-file-mismatch", f"{folder.name}.edit.txt {state.mismatch}", True)]
+    return []

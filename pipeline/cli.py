@@ -1,4 +1,4 @@
-"""The command line: `captions build`, `captions models`, `captions score`, `captions clean`."""
+"""The command line: `captions build`, `check`, `review`, `edit`, `import`, `score`, `models`, `clean`."""
 
 from __future__ import annotations
 
@@ -20,8 +20,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    from .engines import DEFAULT_ENGINE, ENGINES
-    from .models import BUNDLED, DEFAULT_MODEL
+    from .transcribe.engines import DEFAULT_ENGINE, ENGINES
+    from .transcribe.models import BUNDLED, DEFAULT_MODEL
 
     parser = argparse.ArgumentParser(prog="captions", description=__doc__)
     commands = parser.add_subparsers(metavar="COMMAND")
@@ -80,13 +80,6 @@ def _parser() -> argparse.ArgumentParser:
     glossary.add_argument("--transcripts-dir", type=Path, default=Path("transcripts"))
     glossary.set_defaults(run=_propose_rules)
 
-    bench = commands.add_parser("bench", help="measure speed, memory and accuracy; write .bench/results.*")
-    bench.add_argument("--quick", action="store_true", help="one run each and shorter long inputs")
-    bench.add_argument("--runs", type=int, help="runs per figure, the median reported (default 3)")
-    bench.add_argument("--parts", default="engines,builds,long",
-                       help="which figures to measure again (engines, builds, long); the rest are kept")
-    bench.set_defaults(run=_bench)
-
     clean = commands.add_parser("clean", help="remove derived files; never anything an editor wrote")
     clean.add_argument("--transcripts-dir", type=Path, default=Path("transcripts"))
     clean.set_defaults(run=_clean)
@@ -108,9 +101,10 @@ def _add_folders(parser: argparse.ArgumentParser) -> None:
 
 
 def _build(args: argparse.Namespace) -> int:
-    from .build import BuildConfig, build_all
-    from .engines import DecodeOptions
-    from .errors import PipelineError
+    from .batch import build_all
+    from .build import BuildConfig
+    from .errors import PipelineError, shown
+    from .transcribe.engines import DecodeOptions
 
     options = DecodeOptions(
         language=None if args.language == "auto" else args.language,
@@ -131,13 +125,13 @@ def _build(args: argparse.Namespace) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 1
     counts = {s: sum(r.status == s for r in results) for s in ("transcribed", "updated", "unchanged", "failed")}
-    print(", ".join(f"{n} {s}" for s, n in counts.items() if n) or f"no media files in {args.media_dir}")
+    print(", ".join(f"{n} {s}" for s, n in counts.items() if n) or f"no media files in {shown(args.media_dir)}")
     return 1 if counts["failed"] else 0
 
 
 def _models(args: argparse.Namespace) -> int:
     from .errors import PipelineError
-    from .models import resolve_model
+    from .transcribe.models import resolve_model
 
     for name in args.names:
         try:
@@ -187,12 +181,12 @@ def caption_profile(name: str | None):
 
 
 def _import(args: argparse.Namespace) -> int:
-    from .build import Outputs
+    from .atomic import atomic_write_bytes, atomic_write_text
     from .errors import PipelineError
-    from .importer import read_captions, to_edit_file
-    from .storage import atomic_write_bytes, atomic_write_text
+    from .formats.importer import read_captions, to_edit_file
+    from .store import video_files
 
-    outputs = Outputs(args.transcripts_dir / args.name, args.name)
+    outputs = video_files(args.transcripts_dir, args.name)
     if not outputs.folder.is_dir():
         print(f"error: {outputs.folder}: no such video; run `make` first", file=sys.stderr)
         return 1
@@ -202,7 +196,7 @@ def _import(args: argparse.Namespace) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 1
     if outputs.edit.exists():  # the editor's previous file is kept, never lost
-        backup = outputs.path(".edit.txt.bak")
+        backup = outputs.edit_backup
         atomic_write_bytes(backup, outputs.edit.read_bytes())
         print(f"kept the previous editor's file as {backup}")
     atomic_write_text(outputs.edit, to_edit_file(cues, args.name, args.file))
@@ -211,8 +205,7 @@ def _import(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from .build import audio_cache
-    from .check import audio_for, check_file
+    from .check import audio_for, build_findings, check_file
 
     try:
         profile = caption_profile(args.profile)
@@ -222,8 +215,8 @@ def _check(args: argparse.Namespace) -> int:
     files = args.files or sorted(args.transcripts_dir.glob("*/*.vtt"))
     errors = 0
     for path in files:
-        samples, fps = audio_for(path.parent, audio_cache())
-        findings = check_file(path, profile, fps, samples)
+        samples, fps = audio_for(path.parent)
+        findings = check_file(path, profile, fps, samples) + build_findings(path.parent, path)
         for finding in sorted(findings, key=lambda f: f.start):
             print(finding)
         file_errors = sum(f.error for f in findings)
@@ -255,14 +248,14 @@ def _review(args: argparse.Namespace) -> int:
 
 
 def _propose_rules(args: argparse.Namespace) -> int:
-    from .build import GLOSSARY
-    from .glossary import load_glossary, propose_rules
+    from .correct.glossary import load_glossary, propose_rules
+    from .store import GLOSSARY, VideoFiles
 
     pairs = []
-    for edited in sorted(args.transcripts_dir.glob("*/*.edit.txt")):
-        original = edited.parent / f".{edited.name[: -len('.edit.txt')]}.edit.orig.txt"
-        if original.is_file():
-            pairs.append((_spoken_text(original), _spoken_text(edited)))
+    for folder in sorted(p for p in args.transcripts_dir.iterdir() if p.is_dir()) if args.transcripts_dir.is_dir() else []:
+        files = VideoFiles(folder, folder.name)
+        if files.edit.is_file() and files.edit_original.is_file():
+            pairs.append((_spoken_text(files.edit_original), _spoken_text(files.edit)))
     known = load_glossary(args.transcripts_dir / GLOSSARY)
     proposals = propose_rules(pairs, known)
     for wrong, right, count in proposals:
@@ -273,26 +266,14 @@ def _propose_rules(args: argparse.Namespace) -> int:
 
 
 def _spoken_text(path: Path) -> str:
-    from .editfile import decode, parse
+    from .formats.editfile import decode, parse
 
     doc = parse(decode(path.read_bytes(), str(path)), str(path))
     return " ".join(t.text for line in doc.lines for t in line.tokens)
 
 
-def _bench(args: argparse.Namespace) -> int:
-    from .bench import PARTS
-    from .bench import main as bench
-
-    parts = tuple(args.parts.split(","))
-    unknown = set(parts) - set(PARTS)
-    if unknown:
-        print(f"error: unknown bench part {', '.join(sorted(unknown))}: use {', '.join(PARTS)}", file=sys.stderr)
-        return 2
-    return bench(args.quick, args.runs, parts)
-
-
 def _clean(args: argparse.Namespace) -> int:
-    from .build import clean
+    from .store import clean
 
     for path in clean(args.transcripts_dir):
         print(f"removed {path}")
@@ -301,7 +282,7 @@ def _clean(args: argparse.Namespace) -> int:
 
 def _edit(args: argparse.Namespace) -> int:
     from .build import BuildConfig
-    from .editor import serve
+    from .editor.server import serve
 
     try:
         config = BuildConfig(args.media_dir, args.transcripts_dir, args.engine, args.model,

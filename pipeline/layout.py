@@ -51,7 +51,7 @@ def profile_from(name: str, overrides: dict | None = None) -> Profile:
     return replace(PROFILES[name], **(overrides or {}))
 
 
-@dataclass
+@dataclass(frozen=True)
 class Cue:
     start: float
     end: float
@@ -78,8 +78,7 @@ def layout(transcript: Transcript, profile: Profile = PROFILES["default"], fps: 
             lines = _best_lines(_texts(group), profile)
             cues.append(Cue(group[0].start, group[-1].end, lines, group, [voice] * len(lines)))
     cues = _dialogue(cues, profile)
-    _time(cues, profile, gap, transcript.duration)
-    return cues
+    return _time(cues, profile, gap, transcript.duration)
 
 
 SHORT_TURN = 2.0  # seconds: a turn this short can share a cue with the reply to it
@@ -268,9 +267,10 @@ def _dialogue(cues: list[Cue], profile: Profile) -> list[Cue]:
     return out
 
 
-def _time(cues: list[Cue], profile: Profile, gap: float, duration: float) -> None:
+def _time(cues: list[Cue], profile: Profile, gap: float, duration: float) -> list[Cue]:
     """Cues start with their first word; they stay long enough to read, close short gaps,
     never overlap, and leave at most `linger` after their last word (unless too short)."""
+    ends = []
     for k, cue in enumerate(cues):
         last_word_end = cue.words[-1].end
         next_start = cues[k + 1].start if k + 1 < len(cues) else max(duration, last_word_end + profile.linger)
@@ -282,23 +282,24 @@ def _time(cues: list[Cue], profile: Profile, gap: float, duration: float) -> Non
             end = max(end, limit)  # close the small gap, so captions do not blink
         if end - cue.start < profile.min_duration:
             end = min(cue.start + profile.min_duration, limit)  # length to read wins over linger
-        cue.end = max(min(end, cue.start + profile.max_duration, max(duration, cue.start + 0.001)),
-                      cue.start + 0.001)
-    _repair(cues, profile, gap, duration)
+        ends.append(max(min(end, cue.start + profile.max_duration, max(duration, cue.start + 0.001)),
+                        cue.start + 0.001))
+    return _repair([c.start for c in cues], ends, cues, profile, gap)
 
 
-def _repair(cues: list[Cue], profile: Profile, gap: float, duration: float) -> None:
+def _repair(starts: list[float], ends: list[float], cues: list[Cue], profile: Profile, gap: float) -> list[Cue]:
     """Where Whisper's word times leave no room (words of no length, speech too fast to read),
     the hard rules win: a cue stays up long enough to read, and the next one starts a little
     after its first word rather than overlap."""
     for k, cue in enumerate(cues):
-        if k > 0 and cue.start < cues[k - 1].end + gap:
-            cue.start = cues[k - 1].end + gap
+        if k > 0 and starts[k] < ends[k - 1] + gap:
+            starts[k] = ends[k - 1] + gap
         chars = len(" ".join(cue.lines))
         need = max(profile.min_duration, chars / profile.max_cps)
         if profile.max_wpm and len(cue.words) > 1:
             need = max(need, 60 * len(cue.words) / profile.max_wpm)
         need = min(need + 0.002, profile.max_duration)  # a hair over, so millisecond rounding keeps it
-        cue.end = min(max(cue.end, cue.start + need), cue.start + profile.max_duration)
+        ends[k] = min(max(ends[k], starts[k] + need), starts[k] + profile.max_duration)
         if k + 1 < len(cues):
-            cue.end = min(cue.end, max(cues[k + 1].start - gap, cue.start + need))
+            ends[k] = min(ends[k], max(cues[k + 1].start - gap, starts[k] + need))
+    return [replace(cue, start=start, end=end) for cue, start, end in zip(cues, starts, ends)]

@@ -1,4 +1,7 @@
-"""The one data model: timed words with speaker and confidence, grouped in segments."""
+"""The one data model: timed words with speaker and confidence, grouped in segments, from the
+engine to every output. Words are values (frozen): a stage that changes one makes a new one.
+What a guard took out of the machine's words is kept beside them as `removed`, so nothing the
+machine heard vanishes unseen."""
 
 from __future__ import annotations
 
@@ -10,7 +13,7 @@ from typing import Any
 FORMAT_VERSION = 1
 
 
-@dataclass
+@dataclass(frozen=True)
 class Word:
     text: str  # as spoken, punctuation attached, no surrounding spaces
     start: float  # seconds from the start of the media
@@ -18,6 +21,16 @@ class Word:
     probability: float = 1.0
     speaker: str | None = None
     sound: bool = False  # a sound description such as "[phone rings]", not speech
+
+
+@dataclass(frozen=True)
+class Removed:
+    """Words a guard took out of the machine transcript, and why: shown to editors for review."""
+
+    text: str
+    start: float
+    end: float
+    reason: str  # what removed them, in words an editor understands
 
 
 @dataclass
@@ -48,6 +61,7 @@ class Transcript:
     model: str = ""
     model_sha256: str = ""
     options: dict[str, Any] = field(default_factory=dict)
+    removed: list[Removed] = field(default_factory=list)
 
     def cache_key(self) -> dict[str, Any]:
         """What must match for this transcript to stand for a new transcription."""
@@ -75,6 +89,7 @@ class Transcript:
             "segments": [
                 {"words": [_word_to_dict(w) for w in s.words]} for s in self.segments
             ],
+            **({"removed": [_removed_to_dict(r) for r in self.removed]} if self.removed else {}),
         }
 
     @classmethod
@@ -92,6 +107,7 @@ class Transcript:
             model=data.get("model", ""),
             model_sha256=data.get("model_sha256", ""),
             options=data.get("options", {}),
+            removed=[Removed(**r) for r in data.get("removed", [])],
         )
 
     def to_json(self) -> str:
@@ -112,6 +128,10 @@ def _word_to_dict(word: Word) -> dict[str, Any]:
     if not word.sound:
         del data["sound"]
     return data
+
+
+def _removed_to_dict(removed: Removed) -> dict[str, Any]:
+    return {**asdict(removed), "start": round(removed.start, 3), "end": round(removed.end, 3)}
 
 
 def normalise_token(text: str) -> str:

@@ -13,9 +13,10 @@ from pathlib import Path
 import pytest
 
 from pipeline.audio import ffmpeg_executable
-from pipeline.build import BuildConfig, build_all
-from pipeline.engines import DecodeOptions, load_engine
-from pipeline.models import resolve_model
+from pipeline.batch import build_all
+from pipeline.build import BuildConfig
+from pipeline.transcribe.engines import DecodeOptions, load_engine
+from pipeline.transcribe.models import resolve_model
 
 REPO = Path(__file__).resolve().parents[1]
 TESTDATA = Path(os.environ.get("PIPELINE_TESTDATA", REPO.parent / "shared" / "testdata"))

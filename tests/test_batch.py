@@ -13,9 +13,9 @@ import webvtt
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline import editfile
+from pipeline.formats import editfile
 from pipeline.errors import PipelineError
-from pipeline.importer import read_captions
+from pipeline.formats.importer import read_captions
 
 from .conftest import REPO, run_ffmpeg
 
@@ -127,7 +127,7 @@ def test_the_caption_reader_fails_only_with_its_own_clear_error(tmp_path, data):
 def test_long_audio_is_cut_at_quiet_moments_and_read_a_block_at_a_time(tmp_path, testdata, tiny_model,
                                                                         engine_for, monkeypatch):
     """Blocks of 8 s here (600 s in real builds) over three clips joined: same words, one clock."""
-    from pipeline import engines
+    from pipeline.transcribe import engines
     from pipeline.audio import SAMPLE_RATE, extract_pcm
     from pipeline.evaluate import score_text
 

@@ -11,8 +11,10 @@ import pytest
 import webvtt
 
 from pipeline import build as build_module
-from pipeline.build import BuildConfig, build_all, clean
-from pipeline.engines import DecodeOptions
+from pipeline.batch import build_all
+from pipeline.build import BuildConfig
+from pipeline.store import clean
+from pipeline.transcribe.engines import DecodeOptions
 from pipeline.evaluate import score_text
 from pipeline.transcript import Transcript
 
@@ -135,7 +137,7 @@ def test_clean_removes_what_builds_made_and_nothing_an_editor_wrote(media_dir, t
     build_all(config(media_dir, transcripts), log=lambda _: None)
     editor_file = transcripts / "jfk" / "jfk.edit.txt"
     editor_file.write_text("[00:00.0] And so, my fellow Americans\n")
-    from pipeline.build import audio_cache
+    from pipeline.store import audio_cache
 
     pcm = audio_cache() / f"{json.loads((transcripts / 'jfk' / '.build.json').read_text())['audio_sha256']}.pcm"
     someone_elses = audio_cache() / f"{'0' * 64}.pcm"

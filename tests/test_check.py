@@ -6,10 +6,11 @@ import sys
 import numpy as np
 import pytest
 
-from pipeline.build import BuildConfig, build_all
+from pipeline.batch import build_all
+from pipeline.build import BuildConfig
 from pipeline.check import check_file
-from pipeline.engines import DecodeOptions
-from pipeline.guards import drop_loops, plausible
+from pipeline.transcribe.engines import DecodeOptions
+from pipeline.transcribe.guards import Verdict, drop_loops, plausible
 from pipeline.layout import PROFILES
 from pipeline.transcript import Segment, Word
 
@@ -92,21 +93,33 @@ def test_built_captions_pass_the_gate(media_dir, tmp_path, testdata):
     assert done.stdout.count(": 0 errors") == 3
 
 
-def test_a_loop_is_cut_to_one_saying():
-    words = [Word(w, i * 0.3, i * 0.3 + 0.2) for i, w in enumerate(
-        "so I said thank you thank you. Thank you, thank you thank you and left".split())]
-    [segment] = drop_loops([Segment(words)])
+def test_a_decoding_loop_is_cut_to_one_saying_and_what_was_cut_is_kept_for_review():
+    said = "so I said thank you thank you. Thank you, thank you thank you and left".split()
+    # A decoding loop: the repeats squeezed into no time (a hand-made fixture of Whisper's pattern).
+    words = [Word(w, i * 0.3, i * 0.3 + (0.02 if 3 <= i < 13 else 0.2)) for i, w in enumerate(said)]
+    [segment], removed = drop_loops([Segment(words)])
     assert " ".join(w.text for w in segment.words) == "so I said thank you and left"
+    assert [r.text for r in removed] == ["thank you. Thank you, thank you thank you"]
+    assert removed[0].start == words[5].start and removed[0].end == words[12].end
+    unsure = [Word(w, i * 0.3, i * 0.3 + 0.2, 0.3) for i, w in enumerate(said)]
+    assert len(drop_loops([Segment(unsure)])[0][0].words) == 7
+
+
+def test_real_repetition_each_word_heard_on_its_own_is_kept():
+    said = "He said no, no, no, no! and ran".split()
+    words = [Word(w, i * 0.4, i * 0.4 + 0.3, 0.9) for i, w in enumerate(said)]
+    segments, removed = drop_loops([Segment(words)])
+    assert [w.text for w in segments[0].words] == said and removed == []
     real = [Word(w, 0, 0) for w in "no, no, no, not again".split()]
-    assert len(drop_loops([Segment(real)])[0].words) == 5
+    assert len(drop_loops([Segment(real)])[0][0].words) == 5
 
 
 def test_hums_and_unsure_noise_are_not_speech():
     hum = Segment([Word("Mmmmmmmmmm", 1.0, 2.0, 0.3)])
-    assert not plausible(hum, 0.1, -0.3)
-    assert plausible(Segment([Word("Mm-hmm.", 1.0, 1.5, 0.9)]), 0.05, -0.2)
-    assert not plausible(Segment([Word("Thank", 0, 1, 0.4), Word("you.", 1, 2, 0.4)]), 0.7, -0.9)
-    assert plausible(Segment([Word("Thank", 0, 1, 0.9), Word("you.", 1, 2, 0.9)]), 0.1, -0.2)
+    assert not plausible(hum, Verdict(0.1, -0.3))
+    assert plausible(Segment([Word("Mm-hmm.", 1.0, 1.5, 0.9)]), Verdict(0.05, -0.2))
+    assert not plausible(Segment([Word("Thank", 0, 1, 0.4), Word("you.", 1, 2, 0.4)]), Verdict(0.7, -0.9))
+    assert plausible(Segment([Word("Thank", 0, 1, 0.9), Word("you.", 1, 2, 0.9)]), Verdict(0.1, -0.2))
 
 
 @pytest.mark.parametrize("clip", ["noise_doing_the_dishes.wav", "bigbuckbunny_no_speech_5s.mp4"])

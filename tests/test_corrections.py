@@ -9,11 +9,13 @@ import pytest
 import webvtt
 
 from pipeline import build as build_module
-from pipeline import editfile
-from pipeline.align import WhisperAligner
-from pipeline.build import BuildConfig, build_all
-from pipeline.corrections import retime
-from pipeline.engines import DecodeOptions
+from pipeline import store
+from pipeline.formats import editfile
+from pipeline.transcribe.align import WhisperAligner
+from pipeline.batch import build_all
+from pipeline.build import BuildConfig
+from pipeline.correct.retime import retime
+from pipeline.transcribe.engines import DecodeOptions
 from pipeline.transcript import Transcript
 
 LIBRI = "librispeech_dev-clean_2412-153948-0000"
@@ -146,7 +148,7 @@ def test_speakers_and_sound_descriptions_are_published(project):
         lines = text.splitlines()
         body = [i for i, line in enumerate(lines) if line.startswith("[")]
         mark, words = lines[body[0]].split(" ", 1)
-        lines[body[0]] = f"{mark} Narrator: [page turns] {words}"
+        lines[body[0]] = f"{mark} >> Narrator: [page turns] {words}"
         return "\n".join(lines) + "\n"
 
     edited = project.edit(change)
@@ -214,8 +216,8 @@ def test_another_model_keeps_every_edit(project):
 @pytest.mark.parametrize("backend", ["ctranslate2", "openai-whisper checkpoint"])
 def test_a_rewritten_stretch_is_timed_by_forced_alignment(built, tiny_model, backend):
     """Whisper's own times for five words are hidden from the re-timer; alignment finds them again."""
-    from pipeline.engines import openai_checkpoint_for
-    from pipeline.models import ResolvedModel
+    from pipeline.transcribe.engines import openai_checkpoint_for
+    from pipeline.transcribe.models import ResolvedModel
 
     if backend != "ctranslate2":
         checkpoint = openai_checkpoint_for(tiny_model)
@@ -226,7 +228,7 @@ def test_a_rewritten_stretch_is_timed_by_forced_alignment(built, tiny_model, bac
     for segment in hidden.segments:
         segment.words = [w for w in segment.words if w not in truth[10:15]]
     text = built.edit_file().read_text()
-    from pipeline.build import _pcm_path
+    from pipeline.store import pcm_path as _pcm_path
 
     aligner = WhisperAligner(tiny_model, _pcm_path(machine.audio_sha256))
     result = retime(editfile.parse(text, "t"), hidden, None, aligner)
@@ -301,7 +303,7 @@ def test_each_stretch_is_force_aligned_once_and_the_next_edit_reuses_it(project,
 
     monkeypatch.setattr(WhisperAligner, "align", counted)
     audio_sha256 = project.words().audio_sha256
-    for kept in build_module.audio_cache().glob(f"{audio_sha256}.align-*.json"):  # from an earlier run
+    for kept in store.audio_cache().glob(f"{audio_sha256}.align-*.json"):  # from an earlier run
         kept.unlink()
     project.edit(lambda t: t.replace("I will say nothing", "I shall say nothing whatsoever"))
     project.build()

@@ -7,10 +7,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline import editfile
-from pipeline.build import BuildConfig, build_all
-from pipeline.corrections import retime
-from pipeline.engines import DecodeOptions
+from pipeline.formats import editfile
+from pipeline.batch import build_all
+from pipeline.build import BuildConfig
+from pipeline.correct.retime import retime
+from pipeline.transcribe.engines import DecodeOptions
 from pipeline.transcript import Transcript
 
 VOCABULARY = ["NHS", "safeguarding", "child's", "phone-call", "Dr.", "1961", "&", "<b>", "café", "well,"]
@@ -34,7 +35,7 @@ def render(lines: list[dict]) -> str:
     out = []
     for line in lines:
         mark = editfile.format_mark(line["mark"]) + " " if line["mark"] is not None else ""
-        speaker = f"{line['speaker']}: " if line["speaker"] else ""
+        speaker = f">> {line['speaker']}: " if line["speaker"] else ""
         out.append(f"{mark}{speaker}{' '.join(line['tokens'])}".rstrip())
     return "\n".join(out) + "\n"
 

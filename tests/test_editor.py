@@ -18,10 +18,11 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import editfile
-from pipeline.build import BuildConfig, build_all, build_named
-from pipeline.editor import Change, EditorServer, apply_changes, content_lines, parse_range
-from pipeline.engines import DecodeOptions
+from pipeline.formats import editfile
+from pipeline.batch import build_all, build_named
+from pipeline.build import BuildConfig
+from pipeline.editor.server import Change, EditorServer, apply_changes, content_lines, parse_range
+from pipeline.transcribe.engines import DecodeOptions
 from pipeline.errors import PipelineError
 from pipeline.layout import Profile
 

@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.build import BuildConfig, build_all
-from pipeline.engines import DecodeOptions
+from pipeline.batch import build_all
+from pipeline.build import BuildConfig
+from pipeline.transcribe.engines import DecodeOptions
 from pipeline.errors import PipelineError
-from pipeline.importer import read_captions
+from pipeline.formats.importer import read_captions
 from pipeline.transcript import Transcript
 
 from .conftest import REPO

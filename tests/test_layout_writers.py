@@ -4,7 +4,9 @@ import webvtt
 
 from pipeline.layout import NAME_BREAK, PROFILES, break_cost, layout, profile_from
 from pipeline.transcript import Segment, Transcript, Word
-from pipeline.writers import escape_cue_text, to_plain_text, to_srt, to_webvtt
+from pipeline.formats.srt import to_srt
+from pipeline.formats.text import to_plain_text
+from pipeline.formats.vtt import escape_cue_text, to_webvtt
 
 DEFAULT = PROFILES["default"]
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import models
+from pipeline.transcribe import models
 from pipeline.ct2convert import read_ctranslate2, to_openai_state_dict
 from pipeline.errors import PipelineError
 

@@ -17,8 +17,10 @@ from urllib.parse import quote
 import pytest
 import webvtt
 
-from pipeline import publish, writers
-from pipeline.build import Outputs, clean, write_outputs
+from pipeline import publish
+from pipeline.build import publish as write_outputs
+from pipeline.formats import text as writers
+from pipeline.store import VideoFiles as Outputs, clean
 from pipeline.transcript import Segment, Transcript, Word
 
 from .conftest import REPO, demo_words, run_ffmpeg

@@ -6,16 +6,17 @@ import shutil
 import pytest
 import webvtt
 
-from pipeline.build import BuildConfig, build_all
-from pipeline.engines import DecodeOptions
+from pipeline.batch import build_all
+from pipeline.build import BuildConfig
+from pipeline.transcribe.engines import DecodeOptions
 
 from .conftest import run_ffmpeg
 
 TRICKY = """\
-[00:00.0] Nurse: Fish & chips <b>not bold</b>, 3 > 2 -- and a "quote".
-[00:02.5] Nicki: Yes.
+[00:00.0] >> Nurse: Fish & chips <b>not bold</b>, 3 > 2 -- and a "quote".
+[00:02.5] >> Nicki: Yes.
 [00:03.4] [phone rings]
-Nurse: Who was with you? Nobody & nothing.
+>> Nurse: Who was with you? Nobody & nothing.
 """
 
 

@@ -1,4 +1,4 @@
-"""`make bench`: speed, memory and accuracy figures measured on this machine, side by side,
+"""`make bench` (`.venv/bin/python .bench/bench.py [--parts engines,builds,long] [--runs N]`): speed, memory and accuracy figures measured on this machine, side by side,
 written to .bench/results.json and .bench/results.md.
 
 Every figure comes from a child process, so its peak memory is read from the kernel (wait4)
@@ -20,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from .audio import ffmpeg_executable
+from pipeline.audio import ffmpeg_executable
 
 RESULTS = Path(".bench")
 ENGINES = ("faster-whisper", "openai-whisper")
@@ -29,10 +29,12 @@ TESTDATA = Path(os.environ.get("PIPELINE_TESTDATA", "../shared/testdata"))
 
 
 def measure(arguments: list[str]) -> tuple[float, int, str]:
-    """(wall seconds, peak RSS in MB, stdout) of `python -m ...` in a child process."""
+    """(wall seconds, peak RSS in MB, stdout) of `python -m MODULE ...` or `python SCRIPT.py ...` in a
+    child process."""
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         started = time.monotonic()
-        child = subprocess.Popen([sys.executable, "-m", *arguments], stdout=out, stderr=err, text=True)
+        command = [sys.executable, *arguments] if arguments[0].endswith(".py") else [sys.executable, "-m", *arguments]
+        child = subprocess.Popen(command, stdout=out, stderr=err, text=True)
         _, status, usage = os.wait4(child.pid, 0)
         wall = time.monotonic() - started
         out.seek(0), err.seek(0)
@@ -50,9 +52,9 @@ def build_args(media: Path, transcripts: Path, model: str, *extra: str) -> list[
 
 def transcribe_clips(engine: str, model: str, runs: int, files: list[str]) -> None:
     """In the child: load once, then each clip `runs` times; one JSON line per clip."""
-    from .audio import extract_pcm, pcm_duration
-    from .engines import DecodeOptions, load_engine
-    from .models import resolve_model
+    from pipeline.audio import extract_pcm, pcm_duration
+    from pipeline.transcribe.engines import DecodeOptions, load_engine
+    from pipeline.transcribe.models import resolve_model
 
     started = time.monotonic()
     whisper = load_engine(engine, resolve_model(model), DecodeOptions())
@@ -70,13 +72,13 @@ def transcribe_clips(engine: str, model: str, runs: int, files: list[str]) -> No
 
 
 def engine_figures(demo: Path, clips: list[dict], runs: int) -> list[dict]:
-    from .evaluate import pooled_wer, score_text
+    from pipeline.evaluate import pooled_wer, score_text
 
     rows = []
     for model in MODELS:
         for engine in ENGINES:
             files = [str(demo)] + [str(TESTDATA / c["media"]) for c in clips]
-            wall, rss, out = measure(["pipeline.bench", "transcribe", engine, model, str(runs), *files])
+            wall, rss, out = measure([__file__, "transcribe", engine, model, str(runs), *files])
             lines = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
             load, per_clip = lines[0]["load_s"], lines[1:]
             demo_row, test_rows = per_clip[0], per_clip[1:]
@@ -111,7 +113,7 @@ def engine_figures(demo: Path, clips: list[dict], runs: int) -> list[dict]:
 def rebuilds(media_dir: Path, model: str, runs: int) -> dict:
     """From nothing (no transcripts, no cached audio), with nothing changed, and after a
     one-word correction; medians of `runs`. Also the caption check's counts on the result."""
-    from .build import audio_cache
+    from pipeline.store import audio_cache
 
     full, noop, edits, peaks = [], [], [], []
     with tempfile.TemporaryDirectory() as scratch:
@@ -148,13 +150,12 @@ def _correct_one_word(transcripts: Path, k: int) -> None:
 
 
 def check_counts(transcripts: Path) -> dict:
-    from .build import audio_cache
-    from .check import audio_for, check_file
-    from .layout import Profile
+    from pipeline.check import audio_for, check_file
+    from pipeline.layout import Profile
 
     counts = {"files": 0, "errors": 0, "warnings": 0}
     for path in sorted(transcripts.glob("*/*.vtt")):
-        samples, fps = audio_for(path.parent, audio_cache())
+        samples, fps = audio_for(path.parent)
         findings = check_file(path, Profile(), fps, samples)
         counts["files"] += 1
         counts["errors"] += sum(f.error for f in findings)
@@ -183,7 +184,7 @@ def long_input(source: Path, loops: list[int], model: str) -> list[dict]:
 
 
 def _duration(path: Path) -> float:
-    from .audio import extract_pcm, pcm_duration
+    from pipeline.audio import extract_pcm, pcm_duration
 
     with tempfile.TemporaryDirectory() as scratch:
         digest = extract_pcm(path, Path(scratch))
@@ -297,7 +298,7 @@ if __name__ == "__main__":
     if sys.argv[1:2] == ["transcribe"]:
         transcribe_clips(sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5:])
         sys.exit(0)
-    parser = argparse.ArgumentParser(prog="python -m pipeline.bench")
+    parser = argparse.ArgumentParser(prog=".bench/bench.py", description=__doc__)
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--runs", type=int)
     parser.add_argument("--parts", default=",".join(PARTS))

@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 from typing import Protocol
 
-from .editfile import EditDocument
-from .transcript import Segment, Transcript, Word, normalise_token
+from ..formats.editfile import EditDocument
+from ..transcript import Segment, Transcript, Word, normalise_token
 
+RETIME_VERSION = 2  # part of the corrected words' cache key: a change here reaches every words.json
 MOVED = 0.25  # without the build's own record, a mark this far from its words was moved by hand
 POOR_MATCH = 0.5  # share of a line's words found among the machine words, below which it is listed
 
@@ -25,6 +26,7 @@ class Retimed:
     poorly_matched: list[int]  # line numbers whose words mostly have no machine counterpart
     force_aligned: int = 0  # words timed from the audio by forced alignment
     interpolated: int = 0  # words timed between their neighbours
+    matched_share: float = 1.0  # share of the editor's lines (of 3 words or more) that match the machine words
 
 
 def retime(doc: EditDocument, machine: Transcript, written_marks: set[float] | None,
@@ -71,10 +73,14 @@ def retime(doc: EditDocument, machine: Transcript, written_marks: set[float] | N
         list(segments.values()), machine.language, machine.duration, machine.audio_sha256,
         machine.engine, machine.model, machine.model_sha256, machine.options,
     )
+    judged = 0
     for line in doc.lines:
         line_matches = [matched[k] for k, (owner, token) in enumerate(tokens) if owner is line and not token.sound]
-        if len(line_matches) >= 3 and sum(line_matches) / len(line_matches) < POOR_MATCH:
-            result.poorly_matched.append(line.number)
+        if len(line_matches) >= 3:
+            judged += 1
+            if sum(line_matches) / len(line_matches) < POOR_MATCH:
+                result.poorly_matched.append(line.number)
+    result.matched_share = 1.0 - len(result.poorly_matched) / judged if judged else 1.0
     return result
 
 

@@ -9,8 +9,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..errors import PipelineError, shown
 from . import editfile
-from .errors import PipelineError
 
 _SIGNATURE = re.compile(r"^WEBVTT(?:[ \t\n\r]|$)")  # after the one BOM that decoding removes
 _VOICE = re.compile(r"<v(?:\.[^\s>]*)?[ \t]+([^>]*)>")
@@ -69,17 +69,17 @@ def _is_sound(text: str) -> bool:
 
 def to_edit_file(cues: list[ImportedCue], media_name: str, source: Path) -> str:
     """The editor's file for imported cues: a line per cue (a line per voice in a dialogue)."""
-    out = [editfile.HEADER.format(media=media_name), f"# Imported from {source.name}.\n\n"]
+    out = [editfile.header(media_name), f"# Imported from {shown(source.name)}.\n\n"]
     speaker = None
     previous_mark = -1.0
     for cue in cues:
         for k, (who, words) in enumerate(cue.lines):
             prefix = ""
-            if who and who != speaker:
-                prefix, speaker = f"{who}: ", who
+            if who and who != speaker and editfile.valid_speaker(who):
+                prefix, speaker = editfile.speaker_text(who) + " ", who
             mark = ""
             if k == 0 and round(cue.start, 1) >= previous_mark:
                 mark = editfile.format_mark(cue.start) + " "
                 previous_mark = round(cue.start, 1)
-            out.append(f"{mark}{prefix}{words}\n")
+            out.append(f"{mark}{prefix}{editfile.line_text(words)}\n")
     return "".join(out)

@@ -14,10 +14,10 @@ from typing import Protocol
 
 import numpy as np
 
-from . import guards
-from .audio import SAMPLE_RATE, load_pcm
+from ..audio import SAMPLE_RATE, load_pcm
+from ..transcript import Removed, Segment, Transcript, Word
+from . import guards, vad
 from .models import ResolvedModel, alignment_heads, cache_root
-from .transcript import Segment, Transcript, Word
 
 # Belt and braces: neither engine may reach a model hub, whatever it is asked.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -28,6 +28,8 @@ Progress = Callable[[float], None]  # called with seconds of audio done
 # Whisper samples at random when it falls back to a higher temperature; a fixed seed makes the
 # same audio give the same words every time.
 SEED = 0
+# Part of the machine transcript's cache key: a change to decoding or the guards transcribes again.
+TRANSCRIBE_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,7 @@ class DecodeOptions:
             options["batch_size"] = 1  # openai-whisper has no batching; batches need VAD's chunks
         if engine == "openai-whisper":
             options["compute_type"] = "float32"
+        options["version"] = TRANSCRIBE_VERSION
         return options
 
 
@@ -87,8 +90,8 @@ class _WhisperEngine:
     def transcribe(self, audio: np.ndarray, options: DecodeOptions | None = None,
                    progress: Progress | None = None) -> Transcript:
         options = options or self.options
-        segments, language = self._piece(audio, options, progress)
-        return _transcript(guards.drop_loops(segments), language, len(audio), self, options)
+        segments, language, removed = self._piece(audio, options, progress)
+        return _transcript(segments, removed, language, len(audio), self, options)
 
     def transcribe_file(self, pcm: Path, options: DecodeOptions | None = None,
                         progress: Progress | None = None) -> Transcript:
@@ -96,31 +99,33 @@ class _WhisperEngine:
         options = options or self.options
         total = pcm.stat().st_size // 2
         segments: list[Segment] = []
+        removed: list[Removed] = []
         language = options.language or "en"
         for first, last in blocks(pcm):
             offset = first / SAMPLE_RATE
             piece = load_pcm(pcm, first, last)
-            part, language = self._piece(piece, options, progress and (lambda t: progress(offset + t)))
-            for segment in part:
-                for word in segment.words:
-                    word.start, word.end = round(word.start + offset, 3), round(word.end + offset, 3)
-            segments += part
-        return _transcript(guards.drop_loops(segments), language, total, self, options)
+            part, language, dropped = self._piece(piece, options, progress and (lambda t: progress(offset + t)))
+            segments += [guards.shifted(segment, offset) for segment in part]
+            removed += [guards.shifted_removed(r, offset) for r in dropped]
+        return _transcript(segments, removed, language, total, self, options)
 
     def _piece(self, audio: np.ndarray, options: DecodeOptions, progress: Progress | None):
-        speech, speech_map = guards.speech_only(audio) if options.vad else (audio, None)
+        """(segments, language, removed) for one block of audio, times on the block's clock."""
+        speech, speech_map = vad.speech_only(audio) if options.vad else (audio, None)
         if self._batches_help(speech, options):
-            segments, language = self._decode_batched(audio, options, progress)
+            decoded, language = self._decode_batched(audio, options, progress)
         elif len(speech) == 0:
-            segments, language = [], options.language or "en"
+            decoded, language = [], options.language or "en"
         else:
             scale = len(audio) / len(speech)
-            segments, language = self._decode(speech, options, progress and (lambda t: progress(t * scale)))
+            decoded, language = self._decode(speech, options, progress and (lambda t: progress(t * scale)))
             if speech_map is not None:
-                guards.restore_times(segments, speech_map)
+                decoded = [(vad.restore_times(segment, speech_map), verdict) for segment, verdict in decoded]
         if progress:
             progress(len(audio) / SAMPLE_RATE)
-        return segments, language
+        segments, removed = guards.keep_plausible(decoded)
+        segments, looped = guards.drop_loops(segments)
+        return segments, language, sorted(removed + looped, key=lambda r: r.start)
 
     def _batches_help(self, speech: np.ndarray, options: DecodeOptions) -> bool:
         return False
@@ -200,12 +205,12 @@ class FasterWhisperEngine(_WhisperEngine):
         return self._kept(pieces, progress), info.language
 
     @staticmethod
-    def _kept(pieces, progress: Progress | None) -> list[Segment]:
+    def _kept(pieces, progress: Progress | None) -> list[tuple[Segment, guards.Verdict]]:
+        """Each segment with what the guards need to judge it (they judge later, on the media's clock)."""
         segments = []
         for piece in pieces:
             segment = _segment((w.word, w.start, w.end, w.probability) for w in piece.words or [])
-            if guards.plausible(segment, piece.no_speech_prob, piece.avg_logprob):
-                segments.append(segment)
+            segments.append((segment, guards.Verdict(piece.no_speech_prob, piece.avg_logprob)))
             if progress:
                 progress(piece.end)
         return segments
@@ -238,11 +243,8 @@ class OpenAIWhisperEngine(_WhisperEngine):
             fp16=False,
             verbose=None,
         )
-        segments = []
-        for piece in result["segments"]:
-            segment = _segment((w["word"], w["start"], w["end"], w["probability"]) for w in piece.get("words", []))
-            if guards.plausible(segment, piece["no_speech_prob"], piece["avg_logprob"]):
-                segments.append(segment)
+        segments = [(_segment((w["word"], w["start"], w["end"], w["probability"]) for w in piece.get("words", [])),
+                     guards.Verdict(piece["no_speech_prob"], piece["avg_logprob"])) for piece in result["segments"]]
         return segments, result["language"]
 
 
@@ -255,17 +257,16 @@ def _segment(raw_words: Iterable[tuple[str, float, float, float]]) -> Segment:
             continue
         if words and not text[0].isspace():
             last = words[-1]
-            last.text += text.strip()
-            last.end = float(end)
-            last.probability = min(last.probability, float(probability))
+            words[-1] = Word(last.text + text.strip(), last.start, float(end), min(last.probability, float(probability)))
         else:
             words.append(Word(text.strip(), float(start), float(end), float(probability)))
     return Segment(words)
 
 
-def _transcript(segments: list[Segment], language: str, samples: int, engine: Engine,
+def _transcript(segments: list[Segment], removed: list[Removed], language: str, samples: int, engine: Engine,
                 options: DecodeOptions) -> Transcript:
     return Transcript(
+        removed=removed,
         segments=[s for s in segments if s.words],
         language=language,
         duration=samples / SAMPLE_RATE,

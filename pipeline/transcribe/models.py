@@ -17,8 +17,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import PipelineError
-from .storage import atomic_write_text, sha256_of_file
+from ..errors import PipelineError
+from ..atomic import atomic_write_text, sha256_of_file
 
 DEFAULT_MODEL = "base"
 SUPPORT_FILES = ("config.json", "tokenizer.json", "vocabulary.txt")

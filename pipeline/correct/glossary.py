@@ -11,14 +11,14 @@ is a replacement, applied to the machine words before the editor's file is made.
 
 from __future__ import annotations
 
-import copy
+import dataclasses
 from collections import Counter
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from pathlib import Path
 
-from .errors import PipelineError
-from .transcript import Transcript, Word, normalise_token
+from ..errors import PipelineError
+from ..transcript import Segment, Transcript, Word, normalise_token
 
 ARROW = "->"
 
@@ -68,11 +68,13 @@ def load_glossary(*paths: Path) -> Glossary:
 
 def apply_rules(transcript: Transcript, rules: list[Rule]) -> Transcript:
     """A copy of the transcript with every replacement made, times kept from the words replaced."""
-    result = copy.deepcopy(transcript)
-    for segment in result.segments:
+    segments = []
+    for segment in transcript.segments:
+        words = list(segment.words)
         for rule in rules:
-            segment.words = _replace_in(segment.words, rule)
-    return result
+            words = _replace_in(words, rule)
+        segments.append(Segment(words))
+    return dataclasses.replace(transcript, segments=segments)
 
 
 def _replace_in(words: list[Word], rule: Rule) -> list[Word]:
@@ -96,11 +98,11 @@ def _replacement(matched: list[Word], right: list[str]) -> list[Word]:
     trail = last.text[len(last.text.rstrip(".,;:!?\"'”)]")):]
     step = (last.end - first.start) / len(right)
     probability = min(w.probability for w in matched)
-    words = [Word(text, first.start + k * step, first.start + (k + 1) * step, probability, first.speaker)
-             for k, text in enumerate(right)]
-    words[0].text = lead + words[0].text
-    words[-1].text += trail
-    return words
+    texts = list(right)
+    texts[0] = lead + texts[0]
+    texts[-1] += trail
+    return [Word(text, first.start + k * step, first.start + (k + 1) * step, probability, first.speaker)
+            for k, text in enumerate(texts)]
 
 
 def propose_rules(pairs: list[tuple[str, str]], known: Glossary, at_least: int = 1) -> list[tuple[str, str, int]]:

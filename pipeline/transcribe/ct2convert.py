@@ -19,8 +19,8 @@ from typing import BinaryIO
 
 import numpy as np
 
-from .errors import PipelineError
-from .storage import atomic_write_bytes
+from ..errors import PipelineError
+from ..atomic import atomic_write_bytes
 
 _DTYPES = {0: np.float32, 1: np.int8, 2: np.int16, 3: np.int32, 4: np.float16}
 _BFLOAT16 = 5

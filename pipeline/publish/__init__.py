@@ -11,34 +11,32 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
-import os
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 from urllib.parse import quote
 
 import jinja2
 
-from . import __version__
-from .storage import atomic_write_text
-from .transcript import Transcript
-from .writers import paragraphs, word_text
+from .. import __version__, store
+from ..timecode import clock, spoken_duration
+from ..transcript import Transcript
+from ..formats.text import paragraphs, word_text
 
 MACHINE_STATUS = "Machine transcript — not yet checked by an editor"
 REVIEWED_STATUS = "Checked by an editor"
 
 # The bundle's files, in the order the manifest lists them: suffix, manifest key, what it is, type.
 BUNDLE_FILES = [
-    (".vtt", "vtt", "captions (WebVTT)", "text/vtt"),
-    (".srt", "srt", "captions (SubRip)", "application/x-subrip"),
-    (".txt", "txt", "transcript (plain text)", "text/plain"),
-    (".transcript.html", "transcript", "transcript (web page)", "text/html"),
-    (".easy-read.html", "easy_read", "easy read summary (web page)", "text/html"),
-    (".html", "preview", "preview page: the video with captions and transcript", "text/html"),
-    (".snippet.html", "snippet", "HTML to paste into a page: the video with captions", "text/html"),
+    (store.VTT, "vtt", "captions (WebVTT)", "text/vtt"),
+    (store.SRT, "srt", "captions (SubRip)", "application/x-subrip"),
+    (store.TXT, "txt", "transcript (plain text)", "text/plain"),
+    (store.TRANSCRIPT_PAGE, "transcript", "transcript (web page)", "text/html"),
+    (store.EASY_READ_HTML, "easy_read", "easy read summary (web page)", "text/html"),
+    (store.PREVIEW_PAGE, "preview", "preview page: the video with captions and transcript", "text/html"),
+    (store.SNIPPET, "snippet", "HTML to paste into a page: the video with captions", "text/html"),
 ]
-WEB_PAGES = [".transcript.html", ".html", ".snippet.html"]
-MANIFEST = ".json"
+BUNDLE_SUFFIXES = [suffix for suffix, *_ in BUNDLE_FILES]
+WEB_PAGES = [store.TRANSCRIPT_PAGE, store.PREVIEW_PAGE, store.SNIPPET]
 
 
 @dataclass(frozen=True)
@@ -105,33 +103,19 @@ def manifest(transcript: Transcript, bundle: Bundle, contents: dict[str, bytes],
     }
 
 
-def write_web_bundle(transcript: Transcript, folder: Path, name: str, reviewed: bool,
-                     media: Path | None = None) -> bool:
-    """Write the web pages and then the manifest of the whole bundle; True when any file changed.
-    Call it last, after the captions, the plain text and the easy read: it links and hashes them."""
-    local = os.path.relpath(media, folder) if media else None
-    bundle = Bundle(name, media.name if media else f"{name}.mp4", local, reviewed,
-                    easy_read=(folder / f"{name}.easy-read.html").is_file())
-    changed = False
-    for suffix, render in zip(WEB_PAGES, (transcript_page, preview_page, snippet)):
-        changed |= atomic_write_text(folder / bundle.file(suffix), render(transcript, bundle))
-    return write_manifest(transcript, folder, bundle) or changed
+def pages(transcript: Transcript, bundle: Bundle) -> dict[str, str]:
+    """The bundle's web pages, by suffix."""
+    return {suffix: render(transcript, bundle)
+            for suffix, render in zip(WEB_PAGES, (transcript_page, preview_page, snippet))}
 
 
-def write_manifest(transcript: Transcript, folder: Path, bundle: Bundle) -> bool:
-    """The manifest keeps its made_at while nothing else in it changes, so a build with nothing new
-    rewrites nothing."""
-    contents = {bundle.file(suffix): (folder / bundle.file(suffix)).read_bytes() for suffix, *_ in BUNDLE_FILES
-                if (folder / bundle.file(suffix)).is_file()}
-    path = folder / bundle.file(MANIFEST)
-    try:
-        previous = path.read_text(encoding="utf-8")
-    except OSError:
-        previous = ""
+def manifest_text(transcript: Transcript, bundle: Bundle, contents: dict[str, bytes], previous: str) -> str:
+    """NAME.json for the files as rendered (by file name). It keeps the previous manifest's made_at
+    while nothing else in it changes, so a build with nothing new rewrites nothing."""
     text = _manifest_text(manifest(transcript, bundle, contents, _made_at(previous)))
     if text != previous:
         text = _manifest_text(manifest(transcript, bundle, contents, _now()))
-    return atomic_write_text(path, text)
+    return text
 
 
 def _manifest_text(data: dict) -> str:
@@ -161,7 +145,7 @@ def _render(template: str, transcript: Transcript, bundle: Bundle) -> str:
 
 @cache
 def _templates() -> jinja2.Environment:
-    env = jinja2.Environment(loader=jinja2.PackageLoader("pipeline", "templates"), autoescape=True,
+    env = jinja2.Environment(loader=jinja2.PackageLoader(__package__, "templates"), autoescape=True,
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
                              keep_trailing_newline=True)
     env.globals.update(MACHINE_STATUS=MACHINE_STATUS, clock=clock, seconds=lambda s: f"{s:.2f}",
@@ -180,17 +164,3 @@ def language_name(code: str) -> str:
     return name[:1].upper() + name[1:]
 
 
-def clock(seconds: float) -> str:
-    """A time as a video player shows it: 0:05, 12:34, 1:02:03."""
-    minutes, secs = divmod(int(seconds), 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
-
-
-def spoken_duration(seconds: float) -> str:
-    """A length as people say it: 45 s, 2 min 57 s, 1 h 5 min."""
-    minutes, secs = divmod(round(seconds), 60)
-    hours, minutes = divmod(minutes, 60)
-    if hours:
-        return f"{hours} h {minutes} min"
-    return f"{minutes} min {secs} s" if minutes else f"{secs} s"
