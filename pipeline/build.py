@@ -21,7 +21,7 @@ from . import audio, easyread, stages
 from .atomic import atomic_write_text, create_new_text, remove_stale_temp_files
 from .correct.glossary import Glossary, apply_rules, load_glossary
 from .correct.retime import RETIME_VERSION, retime
-from .errors import PipelineError
+from .errors import PipelineError, shown
 from .formats import editfile
 from .layout import Profile
 from .store import (GLOSSARY, BuildState, VideoFiles, alignment_cache, audio_cache, pcm_path,
@@ -194,16 +194,6 @@ def corrected_transcript(source: Source, machine: Transcript, glossary: Glossary
         create_new_text(files.edit, first_draft)
         source.save_state(edit_audio_sha256=source.audio_sha256, mismatch=None)
         announce = False
-    elif not files.edited() and source.state.edit_audio_sha256 not in (None, source.audio_sha256):
-        # An untouched draft of other audio (the recording was replaced): no editor's work is in
-        # it, so the build drafts it again from the new machine words.
-        draft = editfile.render(fixed, source.media.name)
-        atomic_write_text(files.edit_original, draft)
-        atomic_write_text(files.edit, draft)
-        source.save_state(edit_audio_sha256=source.audio_sha256, mismatch=None)
-        result.warnings.append(f"{files.edit}: the audio of {source.media.name} changed; the machine's draft "
-                               "was made again (no editor had changed it)")
-        announce = False
     edit_bytes = files.edit.read_bytes()
     key = {"edit_sha256": hashlib.sha256(edit_bytes).hexdigest(), "machine": machine.cache_key(),
            "rules": [dataclasses.asdict(r) for r in glossary.rules], "original": _original_marks(files),
@@ -222,17 +212,22 @@ def corrected_transcript(source: Source, machine: Transcript, glossary: Glossary
     aligner = LazyAligner(engine, source, machine.language)
     retimed = retime(doc, fixed, written, aligner)
     aligner.save()
-    mismatch = None
-    if reviewed and source.state.edit_audio_sha256 != source.audio_sha256:
-        mismatch = _fits_other_audio(retimed.matched_share, source)
-    published = fixed if mismatch else retimed.transcript
-    if announce and not mismatch:
+    other_audio = None
+    if source.state.edit_audio_sha256 != source.audio_sha256:
+        other_audio = _fits_other_audio(retimed.matched_share, source)
+    if announce:
         result.warnings += [f"{path}:{n}: few of this line's words match the new machine transcript; "
                             "check its words and timing" for n in retimed.poorly_matched]
+    # An editor's file for other audio is never published: the new machine words are, unreviewed.
+    # Reviewed, it is an error until the editor fixes the file; a draft no one touched, a warning.
+    mismatch = other_audio if reviewed else None
+    if other_audio and not reviewed:
+        result.warnings.append(f"{path}: this untouched draft {other_audio}")
+    published = fixed if other_audio else retimed.transcript
     atomic_write_text(files.words, published.to_json())
     source.save_state(corrected_key=key, poorly_matched=retimed.poorly_matched, mismatch=mismatch,
-                      **({} if mismatch else {"edit_audio_sha256": source.audio_sha256}))
-    return published, reviewed and not mismatch
+                      **({} if other_audio else {"edit_audio_sha256": source.audio_sha256}))
+    return published, reviewed and not other_audio
 
 
 def _fits_other_audio(matched_share: float, source: Source) -> str | None:
@@ -240,9 +235,9 @@ def _fits_other_audio(matched_share: float, source: Source) -> str | None:
     if matched_share >= FITS_AUDIO:
         return None
     return (f"was written for other audio: {matched_share:.0%} of its lines match what is said in "
-            f"{source.media.name} now (the recording was replaced?). Its words are not published; the "
-            "captions show the machine transcript, unreviewed. Correct the file to match the new "
-            "recording, or move it away to get a new draft")
+            f"{shown(source.media.name)} now (was the recording replaced?). Its words are not published; the "
+            "captions show the new machine transcript, unreviewed. Correct the file to match the new "
+            "recording, or move it away and run make for a new draft")
 
 
 def _original_marks(files: VideoFiles) -> list[float] | None:
@@ -293,7 +288,7 @@ class LazyAligner:
             atomic_write_text(self._store, json.dumps(self._used) + "\n")
 
 
-def publish(transcript: Transcript, files: VideoFiles, reviewed: bool, profile: Profile = Profile(),
+def publish(transcript: Transcript, files: VideoFiles, reviewed: bool = False, profile: Profile = Profile(),
             fps: float | None = None, media: Path | None = None, warnings: list[str] | None = None) -> bool:
     """Write every published file for one video; True when any of them changed. An editor's easy
     read that cannot be read fails the video, after everything else is published."""

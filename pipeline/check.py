@@ -11,6 +11,7 @@ import numpy as np
 
 from .audio import SAMPLE_RATE
 from .errors import shown
+from .formats.readers import check_webvtt
 from .layout import Profile
 from .store import VideoFiles, pcm_path
 from .timecode import timestamp
@@ -29,20 +30,21 @@ class Finding:
     rule: str
     detail: str
     error: bool
+    line: int | None = None  # the file's line, for a finding about the file's syntax
 
     def __str__(self) -> str:
-        return f"{shown(self.path)}:{timestamp(self.start)}: {self.rule}: {self.detail}"
+        where = self.line if self.line is not None else timestamp(self.start)
+        return f"{shown(self.path)}:{where}: {self.rule}: {self.detail}"
 
 
 def check_file(path: Path, profile: Profile, fps: float | None = None, audio: np.ndarray | None = None
                ) -> list[Finding]:
-    import webvtt
-
+    # Every block that is not WebVTT is an error at its line; the cues that are are checked.
     try:
-        captions = webvtt.read(str(path))
-    except Exception as error:  # webvtt-py's errors are of several kinds; any of them fails the file
-        return [Finding(path, 0.0, "invalid-webvtt", str(error).splitlines()[0], True)]
-    findings: list[Finding] = []
+        captions, problems = check_webvtt(path)
+    except OSError as error:
+        return [Finding(path, 0.0, "invalid-webvtt", f"cannot be read: {error.strerror or error}", True)]
+    findings = [Finding(path, 0.0, "invalid-webvtt", p.problem, True, p.line) for p in problems]
 
     def add(start: float, rule: str, detail: str, error: bool = True) -> None:
         findings.append(Finding(path, start, rule, detail, error))

@@ -140,18 +140,35 @@ def test_clean_removes_what_builds_made_and_nothing_an_editor_wrote(media_dir, t
     from pipeline.store import audio_cache
 
     pcm = audio_cache() / f"{json.loads((transcripts / 'jfk' / '.build.json').read_text())['audio_sha256']}.pcm"
-    someone_elses = audio_cache() / f"{'0' * 64}.pcm"
-    someone_elses.write_bytes(b"\0\0")
     assert pcm.is_file()
     removed = clean(transcripts)
-    assert not pcm.exists() and someone_elses.exists()
-    someone_elses.unlink()
+    assert pcm.is_file()  # the shared audio cache is left alone: another checkout may use the same audio
     assert {p.name for p in removed} == {
         "jfk.vtt", "jfk.srt", "jfk.txt", "jfk.machine.json", "jfk.words.json", ".build.json",
         "jfk.html", "jfk.transcript.html", "jfk.snippet.html", "jfk.json",
         "jfk.easy-read.html", "jfk.easy-read.md", ".jfk.easy-read.orig.md"}
     assert editor_file.read_text() == "[00:00.0] And so, my fellow Americans\n"
     assert (transcripts / "jfk" / ".jfk.edit.orig.txt").is_file()
+
+
+def test_clean_never_leaves_the_transcripts_folder_or_follows_links(media_dir, tmp_path):
+    transcripts = tmp_path / "transcripts"
+    build_all(config(media_dir, transcripts), log=lambda _: None)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "jfk.vtt").write_text("not yours\n")
+    (outside / "outside.vtt").write_text("not yours\n")
+    (tmp_path / "empty").mkdir()
+    (transcripts / "outside").symlink_to(outside, target_is_directory=True)  # a folder linked in
+    (transcripts / "empty").symlink_to(tmp_path / "empty", target_is_directory=True)
+    (transcripts / "jfk" / "jfk.srt").unlink()
+    (transcripts / "jfk" / "jfk.srt").symlink_to(outside / "jfk.vtt")  # a file linked in
+    removed = clean(transcripts)
+    assert all(p.parent == transcripts / "jfk" for p in removed) and not any(p.name == "jfk.srt" for p in removed)
+    assert sorted(p.name for p in outside.iterdir()) == ["jfk.vtt", "outside.vtt"]
+    assert (outside / "jfk.vtt").read_text() == "not yours\n"
+    assert (transcripts / "jfk" / "jfk.srt").is_symlink() and (tmp_path / "empty").is_dir()
+    assert (transcripts / "jfk" / "jfk.edit.txt").is_file()
 
 
 def test_clean_keeps_an_easy_read_an_editor_changed(media_dir, tmp_path):

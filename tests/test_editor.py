@@ -11,17 +11,19 @@ import json
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
-import threading
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
 from pipeline.formats import editfile
 from pipeline.batch import build_all, build_named
 from pipeline.build import BuildConfig
-from pipeline.editor.server import Change, EditorServer, apply_changes, content_lines, parse_range
+from pipeline.editor.server import EditorServer
+from pipeline.editor.views import Change, apply_changes, content_lines
 from pipeline.transcribe.engines import DecodeOptions
 from pipeline.errors import PipelineError
 from pipeline.layout import Profile
@@ -54,12 +56,8 @@ def project(pristine: BuildConfig, tmp_path: Path) -> BuildConfig:
 
 @pytest.fixture
 def editor(project: BuildConfig):
-    server = EditorServer(project, port=0)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
+    with EditorServer(project, port=0) as server:  # in a thread, stopped on the way out
+        yield server
 
 
 @pytest.fixture
@@ -245,9 +243,7 @@ def test_unsure_words_and_caption_warnings_are_shown_beside_their_line(project, 
     words_file.write_text(json.dumps(published), encoding="utf-8")
     # A style stricter than the one the captions were built with: every cue reads too fast for it.
     strict = dataclasses.replace(project, profile=Profile(name="strict", max_cps=3.0, warn_cps=2.0))
-    server = EditorServer(strict, port=0)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
+    with EditorServer(strict, port=0) as server:
         open_video(page, server)
         line = first_line(project)
         marked = page.locator(f"#line-{line.number} .word.unsure")
@@ -258,9 +254,6 @@ def test_unsure_words_and_caption_warnings_are_shown_beside_their_line(project, 
         assert warnings.count() >= 1
         assert re.fullmatch(r"Caption error at 00:\d\d\.\d: reading speed: [\d.]+ characters a second > 3",
                             warnings.first.text_content()), warnings.first.text_content()
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def test_transcript_text_is_shown_as_text_never_as_markup(editor, project, page):
@@ -283,14 +276,34 @@ def test_transcript_text_is_shown_as_text_never_as_markup(editor, project, page)
 # --- Over plain HTTP, from outside ---------------------------------------------------------------------------
 
 def request(server: EditorServer, method: str, path: str, body: bytes | None = None,
-            headers: dict | None = None) -> tuple[int, dict, bytes]:
+            headers: dict | None = None) -> tuple[int, http.client.HTTPMessage, bytes]:
     connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
     try:
         connection.request(method, path, body=body, headers=headers or {})
         response = connection.getresponse()
-        return response.status, dict(response.getheaders()), response.read()
+        return response.status, response.headers, response.read()
     finally:
         connection.close()
+
+
+def exchange(server: EditorServer, data: bytes, timeout: float = 5) -> tuple[list[int], bytes, bool]:
+    """Raw bytes in; the statuses of every answer, the bytes, and whether the server then closed."""
+    with socket.create_connection(("127.0.0.1", server.port), timeout=timeout) as sock:
+        sock.sendall(data)
+        received, closed = b"", True
+        try:
+            while chunk := sock.recv(65536):
+                received += chunk
+        except TimeoutError:
+            closed = False  # still open: the server would read more from this connection
+        except ConnectionResetError:
+            pass
+    return [int(s) for s in re.findall(rb"(?:^|\r\n)HTTP/1\.[01] (\d{3}) ", received)], received, closed
+
+
+def head(server: EditorServer, method: str, path: str, *lines: str, host: str | None = None) -> bytes:
+    host = host or f"127.0.0.1:{server.port}"
+    return "\r\n".join([f"{method} {path} HTTP/1.1", f"Host: {host}", *lines, "", ""]).encode()
 
 
 def save_request(server: EditorServer, config: BuildConfig, word: str, **headers) -> tuple[int, dict]:
@@ -315,8 +328,19 @@ def page_token(server: EditorServer) -> str:
     return re.search(rb'name="edit-token" content="([^"]+)"', page).group(1).decode()
 
 
+def listening_addresses(port: int) -> list[str]:
+    """Where the kernel says something listens on this TCP port (IPv4), whatever the server believes."""
+    found = []
+    for row in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        local, state = row.split()[1], row.split()[3]
+        address, hex_port = local.split(":")
+        if state == "0A" and int(hex_port, 16) == port:  # 0A: LISTEN
+            found.append(socket.inet_ntoa(bytes.fromhex(address)[::-1]))
+    return found
+
+
 def test_the_server_listens_on_loopback_only(editor):
-    assert editor.server_address[0] == "127.0.0.1"
+    assert listening_addresses(editor.port) == ["127.0.0.1"]
 
 
 def test_a_write_needs_the_token_and_the_editors_own_origin(editor, project):
@@ -328,15 +352,83 @@ def test_a_write_needs_the_token_and_the_editors_own_origin(editor, project):
                                                                     "Origin": "http://evil.example"})
     assert status == 403 and "own page" in answer["error"]
     assert edit_path(project).read_bytes() == before
-    assert save_request(editor, project, "Tokened", **{"X-Edit-Token": token,
+    assert save_request(editor, project, "Tokened", **{"X-Edit-Token": token, "Sec-Fetch-Site": "same-origin",
                                                         "Origin": editor.url.rstrip("/")})[0] == 200
     assert "Tokened" in edit_path(project).read_text(encoding="utf-8")
 
 
+def test_a_cross_site_request_is_refused_even_with_the_token(editor, project):
+    """Fetch metadata: a write from another site (or a sibling site) is refused, and so is any read."""
+    before = edit_path(project).read_bytes()
+    token = page_token(editor)
+    for site in ("cross-site", "same-site"):
+        status, answer = save_request(editor, project, "Fetched", **{"X-Edit-Token": token, "Sec-Fetch-Site": site})
+        assert status == 403, (site, answer)
+    assert edit_path(project).read_bytes() == before
+    for path in ("/", "/api/videos", f"/api/videos/{NAME}"):
+        status, headers, body = request(editor, "GET", path, headers={"Sec-Fetch-Site": "cross-site"})
+        assert status == 403 and headers["Connection"] == "close" and token.encode() not in body
+        assert NAME.encode() not in body
+    assert request(editor, "GET", "/", headers={"Sec-Fetch-Site": "same-origin"})[0] == 200
+
+
 def test_another_host_name_gets_nothing(editor):
     """DNS rebinding: a site that points its name at 127.0.0.1 must not read the page or its token."""
-    status, _, body = request(editor, "GET", "/", headers={"Host": f"evil.example:{editor.port}"})
-    assert status == 403 and b"edit-token" not in body
+    status, headers, body = request(editor, "GET", "/", headers={"Host": f"evil.example:{editor.port}"})
+    assert status == 403 and b"edit-token" not in body and headers["Connection"] == "close"
+
+
+@pytest.mark.parametrize("refused", [
+    pytest.param(lambda s: head(s, "POST", f"/api/videos/{NAME}/save"), id="no token"),
+    pytest.param(lambda s: head(s, "POST", f"/api/videos/{NAME}/save", host=f"evil.example:{s.port}"), id="host"),
+    pytest.param(lambda s: head(s, "POST", "/no/such/path"), id="unknown path"),
+])
+def test_a_refused_request_cannot_smuggle_another_in_its_body(editor, refused):
+    """A refused POST whose body is a request with the right Host: exactly one answer, then the
+    connection is closed, so the body is never read as a request (and never answers with the token)."""
+    smuggled = head(editor, "GET", "/")
+    request_head = refused(editor)[:-2] + f"Content-Length: {len(smuggled)}\r\n\r\n".encode()
+    statuses, received, closed = exchange(editor, request_head + smuggled)
+    assert len(statuses) == 1 and statuses[0] in (403, 404, 405) and closed, received[:300]
+    assert b"edit-token" not in received
+
+
+@pytest.mark.parametrize("hosts", [("{ours}", "evil.example"), ("evil.example", "{ours}"), ("{ours}", "{ours}")])
+def test_a_second_host_header_is_refused(editor, hosts):
+    ours = f"127.0.0.1:{editor.port}"
+    data = head(editor, "GET", "/", f"Host: {hosts[1].format(ours=ours)}", host=hosts[0].format(ours=ours))
+    statuses, received, closed = exchange(editor, data)
+    assert statuses in ([400], [403]) and closed and b"edit-token" not in received
+
+
+@pytest.mark.parametrize("length", ["-1", "Infinity", "+5", "1e3", "0x10", "5, 6"])
+def test_a_content_length_that_is_not_a_number_is_refused(editor, length):
+    token = page_token(editor)
+    data = head(editor, "POST", f"/api/videos/{NAME}/save", f"X-Edit-Token: {token}", f"Content-Length: {length}")
+    statuses, received, closed = exchange(editor, data + b"{}")
+    assert statuses == [400] and closed, received[:300]
+
+
+def test_an_oversized_save_is_refused_before_its_body_is_read(editor, project):
+    token = page_token(editor)
+    data = head(editor, "POST", f"/api/videos/{NAME}/save", f"X-Edit-Token: {token}", "Content-Length: 3000000")
+    statuses, received, closed = exchange(editor, data)  # no body sent: the answer must not wait for it
+    assert statuses == [413] and closed and b"limited to 2 MB" in received
+
+
+def test_a_save_without_a_length_is_cut_off_at_the_limit_and_a_slow_one_in_time(project):
+    before = edit_path(project).read_bytes()
+    with EditorServer(project, port=0, max_save_bytes=1000, body_seconds=0.5) as server:
+        token = page_token(server)
+        chunk = b"x" * 700
+        chunked = head(server, "POST", f"/api/videos/{NAME}/save", f"X-Edit-Token: {token}",
+                       "Transfer-Encoding: chunked") + b"2bc\r\n" + chunk + b"\r\n2bc\r\n" + chunk + b"\r\n0\r\n\r\n"
+        statuses, _, closed = exchange(server, chunked)
+        assert statuses == [413] and closed
+        slow = head(server, "POST", f"/api/videos/{NAME}/save", f"X-Edit-Token: {token}", "Content-Length: 10")
+        statuses, received, closed = exchange(server, slow + b"{}")  # 8 bytes never come
+        assert statuses == [408] and closed and b"too slowly" in received
+    assert edit_path(project).read_bytes() == before
 
 
 @pytest.mark.parametrize("path", [
@@ -348,30 +440,49 @@ def test_another_host_name_gets_nothing(editor):
 ])
 def test_only_the_projects_media_and_transcripts_are_served(editor, project, path):
     (project.transcripts_dir / NAME / "outside.txt").symlink_to(REPO / "pyproject.toml")
-    status, _, body = request(editor, "GET", path)
+    status, headers, body = request(editor, "GET", path)
     assert status == 404 and b"captions-pipeline" not in body and b"root:" not in body
+    assert headers["Connection"] == "close"
+
+
+def test_nothing_from_the_projects_folders_runs_as_a_page(project, tmp_path):
+    """A page or a script in media/ or transcripts/ would run with the editor's origin and read its token."""
+    media = tmp_path / "media"
+    media.mkdir()
+    shutil.copy(project.media_dir / f"{NAME}.webm", media)
+    script = "<script>fetch('/').then(r => r.text()).then(t => alert(t))</script>"
+    for folder in (media, project.transcripts_dir / NAME):
+        (folder / "evil.html").write_text(script)
+        (folder / "x.svg").write_text(f'<svg xmlns="http://www.w3.org/2000/svg">{script}</svg>')
+        (folder / "evil.js").write_text("alert(1)")
+        (folder / "evil.webm.html").write_text(script)
+        (folder / "renamed.webm").symlink_to(folder / "evil.html")
+    with EditorServer(dataclasses.replace(project, media_dir=media), port=0) as server:
+        for prefix in ("/media/", f"/transcripts/{NAME}/"):
+            for name in ("evil.html", "x.svg", "evil.js", "evil.webm.html", "renamed.webm"):
+                status, headers, body = request(server, "GET", prefix + name)
+                assert status == 404 and "html" not in headers["Content-Type"] and b"<script" not in body, name
+        assert request(server, "GET", f"/transcripts/{NAME}/{NAME}.html")[0] == 404  # the published page too
+        assert request(server, "GET", f"/media/{NAME}.webm")[0] == 200
 
 
 def test_media_and_captions_are_served_with_their_types_and_ranges(editor, project):
     status, headers, body = request(editor, "GET", f"/transcripts/{NAME}/{NAME}.vtt?v=1")
     assert status == 200 and headers["Content-Type"].startswith("text/vtt") and body.decode() == vtt_text(project)
+    assert headers["X-Content-Type-Options"] == "nosniff" and headers["Content-Disposition"] is None
+    assert headers["Cache-Control"] == "no-store" and "default-src 'self'" in headers["Content-Security-Policy"]
+    for name, kind in ((f"{NAME}.srt", "text/plain"), (f"{NAME}.json", "application/json")):
+        status, headers, _ = request(editor, "GET", f"/transcripts/{NAME}/{name}")
+        assert status == 200 and headers["Content-Type"].startswith(kind) and headers["X-Content-Type-Options"] == "nosniff"
+        assert headers["Content-Disposition"].startswith("attachment")
     media = project.media_dir / f"{NAME}.webm"
     status, headers, body = request(editor, "GET", f"/media/{NAME}.webm", headers={"Range": "bytes=100-199"})
-    assert status == 206 and headers["Content-Type"] == "video/webm"
+    assert status == 206 and headers["Content-Type"] == "video/webm" and headers["X-Content-Type-Options"] == "nosniff"
     assert headers["Content-Range"] == f"bytes 100-199/{media.stat().st_size}" and body == media.read_bytes()[100:200]
     status, _, body = request(editor, "GET", f"/media/{NAME}.webm", headers={"Range": "bytes=-10"})
     assert status == 206 and body == media.read_bytes()[-10:]
-    assert request(editor, "GET", f"/media/{NAME}.webm", headers={"Range": "bytes=999999999-"})[0] == 416
-
-
-def test_an_oversized_save_is_refused(editor, project):
-    before = edit_path(project).read_bytes()
-    token = page_token(editor)
-    body = json.dumps({"base": _file_sha(project), "changes": [{"line": 1, "text": "x" * 2_100_000}]}).encode()
-    status, _, answer = request(editor, "POST", f"/api/videos/{NAME}/save", body,
-                                {"Content-Type": "application/json", "X-Edit-Token": token})
-    assert status == 413 and b"limited to 2 MB" in answer
-    assert edit_path(project).read_bytes() == before
+    status, headers, _ = request(editor, "GET", f"/media/{NAME}.webm", headers={"Range": "bytes=999999999-"})
+    assert status == 416 and headers["Content-Range"] == f"bytes */{media.stat().st_size}"
 
 
 def test_a_bad_speaker_name_is_refused(editor, project):
@@ -392,12 +503,23 @@ def test_make_edit_starts_the_editor_as_a_user_would(project):
                                stdout=subprocess.PIPE, text=True, cwd=REPO, env={**os.environ, "PYTHONUNBUFFERED": "1"})
     try:
         first = process.stdout.readline()
-        match = re.fullmatch(r"Editor running at http://127\.0\.0\.1:(\d+)/ \(Ctrl\+C to stop\)\n", first)
+        match = re.fullmatch(r"Editor running at (http://127\.0\.0\.1:(\d+)/) \(Ctrl\+C to stop\)\n", first)
         assert match, first
-        connection = http.client.HTTPConnection("127.0.0.1", int(match.group(1)), timeout=10)
+        port = int(match.group(2))
+        assert port != 0 and listening_addresses(port) == ["127.0.0.1"]
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
         connection.request("GET", "/api/videos")
         videos = json.loads(connection.getresponse().read())["videos"]
         assert [v["name"] for v in videos] == [NAME] and "not corrected yet" in videos[0]["status"]
+        # The names it answers to: the printed address and its "localhost" spelling, nothing else.
+        printed = urlsplit(match.group(1)).netloc
+        for host, expected in ((printed, 200), (f"localhost:{port}", 200), (f"127.0.0.1:{port + 1}", 403),
+                               ("127.0.0.1", 403), (f"[::1]:{port}", 403), (f"127.0.0.1.nip.io:{port}", 403)):
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            connection.request("GET", "/", headers={"Host": host})
+            response = connection.getresponse()
+            assert (response.status, b"edit-token" in response.read()) == (expected, expected == 200), host
+            connection.close()
     finally:
         process.terminate()
         process.wait(timeout=10)
@@ -418,13 +540,3 @@ def test_only_changed_lines_are_rewritten_byte_for_byte():
     with pytest.raises(PipelineError, match="f:1: is not a transcript line"):
         apply_changes(text, [Change(1, "", "x")], "f")
 
-
-def test_single_ranges():
-    assert parse_range(None, 100) is None
-    assert parse_range("bytes=0-", 100) == (0, 99)
-    assert parse_range("bytes=10-20", 100) == (10, 20)
-    assert parse_range("bytes=90-200", 100) == (90, 99)
-    assert parse_range("bytes=-5", 100) == (95, 99)
-    assert parse_range("bytes=0-1,5-6", 100) is None
-    with pytest.raises(ValueError):
-        parse_range("bytes=100-", 100)

@@ -1,10 +1,15 @@
 """Pure parts: cue layout by profile, WebVTT and SRT writing, the plain transcript."""
 
+import html
+
+import pytest
+import srt
 import webvtt
+from hypothesis import given, settings, strategies as st
 
 from pipeline.layout import NAME_BREAK, PROFILES, break_cost, layout, profile_from
 from pipeline.transcript import Segment, Transcript, Word
-from pipeline.formats.srt import to_srt
+from pipeline.formats.srt import WORD_JOINER, to_srt
 from pipeline.formats.text import to_plain_text
 from pipeline.formats.vtt import escape_cue_text, to_webvtt
 
@@ -123,14 +128,61 @@ def test_webvtt_escapes_markup_characters_and_reads_back():
     assert len(webvtt.from_string(text)) == len(cues)
 
 
+def srt_cues(text: str) -> list[tuple[float, float, list[str]]]:
+    """The cues of an SRT as the `srt` package (PyPI) reads them; it raises on anything garbled."""
+    return [(s.start.total_seconds(), s.end.total_seconds(), s.content.split("\n")) for s in srt.parse(text)]
+
+
+def vtt_cues(text: str) -> list[tuple[float, float, list[str]]]:
+    """The cues of a WebVTT as webvtt-py reads it (strictly), as words: tags out, references read."""
+    return [(c.start_time.in_milliseconds() / 1000, c.end_time.in_milliseconds() / 1000,
+             [html.unescape(line) for line in c.text.split("\n")]) for c in webvtt.from_string(text, strict=True)]
+
+
+def same_words(cues: list[tuple[float, float, list[str]]]) -> list[tuple[float, float, list[str]]]:
+    """Cues compared as a viewer sees them: the invisible word joiner is not a word."""
+    return [(start, end, [line.replace(WORD_JOINER, "") for line in lines]) for start, end, lines in cues]
+
+
+MARKUP = ["x < y and y > z", "<only a tag>", "a --> b and -->", "Fish & chips &amp; <b>not bold</b>",
+          "1 00:00:01,000 --> 00:00:02,000 is not a cue"]
+
+
 def test_srt_has_the_same_cues_in_plain_text():
     cues = layout(transcript(speech(LONG)))
-    srt = to_srt(cues)
-    parsed = webvtt.from_srt_string(srt) if hasattr(webvtt, "from_srt_string") else None
-    assert srt.startswith("1\n00:00:00,000 --> ")
-    assert srt.count(" --> ") == len(cues)
-    if parsed is not None:
-        assert len(parsed) == len(cues)
+    text = to_srt(cues)
+    assert text.startswith("1\n00:00:00,000 --> ")
+    assert srt_cues(text) == [(round(c.start, 3), round(c.end, 3), c.lines) for c in cues]
+    assert srt_cues(text) == vtt_cues(to_webvtt(cues, "Made by a test."))
+
+
+@pytest.mark.parametrize("said", MARKUP)
+def test_srt_carries_exactly_the_words_of_the_webvtt_even_around_angle_brackets(said):
+    cues = layout(transcript(speech("Before.") + speech(said, start=2.0) + speech("After.", start=6.0)))
+    srt_read, vtt_read = srt_cues(to_srt(cues)), vtt_cues(to_webvtt(cues, "Made by a test."))
+    assert same_words(srt_read) == same_words(vtt_read)
+    assert " ".join(w for _, _, lines in same_words(srt_read) for w in " ".join(lines).split()) \
+        == " ".join(["Before.", *said.split(), "After."])
+    assert "-->" not in "".join(line for _, _, lines in srt_read for line in lines), "no timing line in text"
+
+
+def test_srt_keeps_both_voices_of_a_dialogue_as_the_webvtt_does():
+    cues = layout(transcript(speech("Is x < y?", speaker="Nurse"), speech("No & never.", start=1.6, speaker="Nicki")))
+    assert same_words(srt_cues(to_srt(cues))) == same_words(vtt_cues(to_webvtt(cues, "Made by a test.")))
+    assert srt_cues(to_srt(cues))[0][2] == ["- Is x < y?", "- No & never."]
+
+
+WORD = st.text(st.sampled_from(list("ab<>&;-/ 0123:,.[]é\u2060")), min_size=1, max_size=8).map(
+    lambda w: w.replace(" ", "")).filter(bool)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(WORD, min_size=1, max_size=30))
+def test_any_words_reach_the_srt_exactly_as_the_webvtt_has_them(words):
+    cues = layout(transcript(speech(" ".join(words))))
+    srt_read = srt_cues(to_srt(cues))
+    assert same_words(srt_read) == same_words(vtt_cues(to_webvtt(cues, "Made by a test.")))
+    assert same_words(srt_read) == same_words([(round(c.start, 3), round(c.end, 3), c.lines) for c in cues])
 
 
 def test_plain_text_has_paragraphs_speakers_and_no_times():

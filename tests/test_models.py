@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.transcribe import models
-from pipeline.ct2convert import read_ctranslate2, to_openai_state_dict
+from pipeline.transcribe.ct2convert import read_ctranslate2, to_openai_state_dict
 from pipeline.errors import PipelineError
 
 

@@ -3,6 +3,8 @@ video, pages work without JavaScript, axe-core finds nothing serious, the manife
 
 from __future__ import annotations
 
+import dataclasses
+
 import functools
 import hashlib
 import io
@@ -255,7 +257,8 @@ def test_a_build_with_nothing_new_rewrites_nothing_and_keeps_made_at(tmp_path):
     stamps = {p: p.stat().st_mtime_ns for p in outputs.folder.iterdir()}
     assert not write_outputs(transcript, outputs)
     assert stamps == {p: p.stat().st_mtime_ns for p in outputs.folder.iterdir()}
-    transcript.segments[0].words[0].text = "Hi,"
+    first = transcript.segments[0].words[0]
+    transcript.segments[0].words[0] = dataclasses.replace(first, text="Hi,")
     assert write_outputs(transcript, outputs)
     assert json.loads(manifest_path.read_text(encoding="utf-8"))["made_at"] != "2020-01-01T00:00:00Z"
 

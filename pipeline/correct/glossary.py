@@ -12,15 +12,18 @@ is a replacement, applied to the machine words before the editor's file is made.
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from pathlib import Path
 
 from ..errors import PipelineError
+from ..formats import editfile
 from ..transcript import Segment, Transcript, Word, normalise_token
 
 ARROW = "->"
+_RIGHT_WORD = re.compile(r"\[[^\[\]]*\](?=\s|$)|\S+")  # a word, or a whole [sound description]
 
 
 @dataclass
@@ -52,17 +55,39 @@ def parse_glossary(text: str, path: str) -> Glossary:
             wrong_tokens = [normalise_token(t) for t in wrong.split() if normalise_token(t)]
             if not wrong_tokens or not right:
                 raise PipelineError(f"{path}:{number}", f"a replacement needs words on both sides of '{ARROW}'")
-            glossary.rules.append(Rule(wrong_tokens, right.split()))
+            glossary.rules.append(Rule(wrong_tokens, _right_words(right, f"{path}:{number}")))
         else:
             glossary.terms.append(line)
     return glossary
+
+
+def _right_words(right: str, where: str) -> list[str]:
+    """The words a rule puts in, each one the editor's file can hold as it is: plain words and
+    whole [sound descriptions], so a rule can never make an editor's file that cannot be read."""
+    words = _RIGHT_WORD.findall(right)
+    for word in words:
+        if _is_sound(word):
+            continue
+        if "[" in word or "]" in word:
+            raise PipelineError(where, f"the replacement '{right}': square brackets are only for a whole "
+                                       f"sound description such as [phone rings], not '{word}'")
+        if word.startswith((">>", "#", editfile.ESCAPE)):
+            start = ">>" if word.startswith(">>") else word[0]
+            raise PipelineError(where, f"the replacement '{right}': a word cannot start with '{start}' (in "
+                                       "the editor's file it would read as a speaker, a note or an escape)")
+    return words
+
+
+def _is_sound(word: str) -> bool:
+    return bool(re.fullmatch(r"\[[^\[\]]*\S[^\[\]]*\]", word))
 
 
 def load_glossary(*paths: Path) -> Glossary:
     glossary = Glossary()
     for path in paths:
         if path.is_file():
-            glossary = glossary + parse_glossary(path.read_text(encoding="utf-8"), str(path))
+            text = editfile.decode(path.read_bytes(), str(path))
+            glossary = glossary + parse_glossary(text, str(path))
     return glossary
 
 
@@ -99,9 +124,12 @@ def _replacement(matched: list[Word], right: list[str]) -> list[Word]:
     step = (last.end - first.start) / len(right)
     probability = min(w.probability for w in matched)
     texts = list(right)
-    texts[0] = lead + texts[0]
-    texts[-1] += trail
-    return [Word(text, first.start + k * step, first.start + (k + 1) * step, probability, first.speaker)
+    if not _is_sound(texts[0]):  # a [sound description] stays whole, without the words' punctuation
+        texts[0] = lead + texts[0]
+    if not _is_sound(texts[-1]):
+        texts[-1] += trail
+    return [Word(text, first.start + k * step, first.start + (k + 1) * step, probability,
+                 None if _is_sound(text) else first.speaker, _is_sound(text))
             for k, text in enumerate(texts)]
 
 

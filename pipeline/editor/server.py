@@ -1,30 +1,64 @@
 """The browser editor's HTTP server: `make edit` serves the editor page, the videos and their
-captions on 127.0.0.1 only, and takes saves from the editor's own page."""
+captions on 127.0.0.1 only, and takes saves from the editor's own page.
+
+HTTP itself (framing, keep-alive, byte ranges) is uvicorn's h11 protocol and Starlette's, not ours:
+a hand-written server once refused a POST without reading its body, and the body was then read
+as a second request, one that had passed no check (request smuggling past the DNS-rebinding defence).
+"""
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
-import mimetypes
-import re
 import secrets
+import socket
+import threading
+import time
+from collections.abc import Mapping
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from pathlib import Path
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import quote
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.requests import Request
+from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..build import BuildConfig
 from .views import Change, Refused, Saver, video_list, video_view
 
 DEFAULT_PORT = 8765
 MAX_SAVE_BYTES = 2_000_000
-DRAIN_LIMIT = 16_000_000  # an oversized save up to this is read and dropped; larger ones lose the connection
+MAX_HEAD_BYTES = 16_384  # request line and headers; h11 answers 400 beyond this
+BODY_SECONDS = 30.0  # a save body that trickles in slower than this is dropped
+KEEP_ALIVE_SECONDS = 5
+
+SECURITY_HEADERS = {
+    "Cache-Control": "no-store",
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": "default-src 'self'; media-src 'self'; img-src 'self' data:; frame-ancestors 'none'",
+}
 STATIC = {"editor.js": "text/javascript; charset=utf-8", "editor.css": "text/css; charset=utf-8"}
-TYPES = {".vtt": "text/vtt; charset=utf-8", ".srt": "text/plain; charset=utf-8", ".txt": "text/plain; charset=utf-8",
-         ".json": "application/json; charset=utf-8", ".webm": "video/webm", ".mp4": "video/mp4",
-         ".m4a": "audio/mp4", ".mp3": "audio/mpeg", ".wav": "audio/wav", ".flac": "audio/flac"}
-_RANGE = re.compile(r"bytes=(\d*)-(\d*)")
+# Files from the project's folders are served only as these types. Anything else there (an .html,
+# an .svg) would run as a page of the editor's own origin and could read the edit token. Fixed
+# here rather than guessed from the system's mime.types, which calls a .ts video a Qt file.
+MEDIA_TYPES = {
+    ".mp4": "video/mp4", ".m4v": "video/mp4", ".mov": "video/quicktime", ".mkv": "video/x-matroska",
+    ".webm": "video/webm", ".avi": "video/x-msvideo", ".mpg": "video/mpeg", ".mpeg": "video/mpeg",
+    ".ts": "video/mp2t", ".mts": "video/mp2t", ".wmv": "video/x-ms-wmv", ".flv": "video/x-flv",
+    ".3gp": "video/3gpp", ".ogv": "video/ogg", ".mp3": "audio/mpeg", ".m4a": "audio/mp4", ".aac": "audio/aac",
+    ".wav": "audio/wav", ".flac": "audio/flac", ".ogg": "audio/ogg", ".oga": "audio/ogg", ".opus": "audio/ogg",
+    ".wma": "audio/x-ms-wma", ".aiff": "audio/aiff", ".aif": "audio/aiff", ".amr": "audio/amr",
+}
+TRANSCRIPT_TYPES = {".vtt": "text/vtt; charset=utf-8", ".srt": "text/plain; charset=utf-8",
+                    ".txt": "text/plain; charset=utf-8", ".json": "application/json; charset=utf-8"}
+CAPTION_TRACK = ".vtt"  # the one transcript file the page loads; the others are downloads
 
 
 def parse_changes(body: bytes) -> tuple[str, list[Change]]:
@@ -34,7 +68,6 @@ def parse_changes(body: bytes) -> tuple[str, list[Change]]:
         return str(data["base"]), changes
     except (ValueError, KeyError, TypeError):
         raise Refused(HTTPStatus.BAD_REQUEST, "the save request is not what the editor page sends") from None
-
 
 
 def resolve_inside(root: Path, relative: str) -> Path | None:
@@ -51,41 +84,70 @@ def resolve_inside(root: Path, relative: str) -> Path | None:
     return path if path.is_relative_to(root) and path.is_file() else None
 
 
-def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
-    """(first, last) byte of a single-range 'bytes=a-b' request; None for the whole file.
-    Raises ValueError when the range cannot be satisfied."""
-    if not header:
-        return None
-    match = _RANGE.fullmatch(header.strip())
-    if not match or match.groups() == ("", ""):
-        return None  # several ranges, or another unit: the whole file is a valid answer
-    first, last = match.groups()
-    if first == "":
-        first, last = max(0, size - int(last)), size - 1
-    else:
-        first, last = int(first), min(int(last), size - 1) if last else size - 1
-    if first >= size or first > last:
-        raise ValueError("range not satisfiable")
-    return first, last
-
-
-def content_type(path: Path) -> str:
-    return TYPES.get(path.suffix.lower()) or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-
-
 def static_text(name: str) -> str:
     return resources.files(__package__).joinpath("static", name).read_text(encoding="utf-8")
 
 
-class EditorServer(ThreadingHTTPServer):
-    daemon_threads = True
+def not_found() -> Refused:
+    return Refused(HTTPStatus.NOT_FOUND, "not found")
 
-    def __init__(self, config: BuildConfig, port: int = DEFAULT_PORT, max_save_bytes: int = MAX_SAVE_BYTES):
+
+class Guard:
+    """Every request passes here first: only our own Host, never a cross-site fetch. Every answer
+    gets the security headers, and every refusal closes its connection, so nothing a refused
+    request left unread can ever be taken for another request."""
+
+    def __init__(self, app: ASGIApp, hosts: set[str]):
+        self.app = app
+        self.hosts = hosts
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return  # no lifespan, no websockets
+
+        async def stamped(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in SECURITY_HEADERS.items():
+                    headers[name] = value
+                if message["status"] >= 400:
+                    headers["Connection"] = "close"  # h11 then closes the connection after this answer
+            await send(message)
+
+        headers = Headers(scope=scope)
+        if len(hosts := headers.getlist("host")) != 1 or hosts[0] not in self.hosts:
+            # DNS rebinding: a site that renamed itself to 127.0.0.1 sends its own name as Host.
+            refusal = "this editor answers only to its own address"
+        elif headers.get("sec-fetch-site") == "cross-site":
+            refusal = "this editor answers only to its own page"
+        else:
+            return await self.app(scope, receive, stamped)
+        await JSONResponse({"error": refusal}, HTTPStatus.FORBIDDEN)(scope, receive, stamped)
+
+
+class EditorServer:
+    """The editor on 127.0.0.1:port (0 for any free port). serve_forever() runs it until Ctrl+C;
+    start() and stop() run it in a thread (tests)."""
+
+    def __init__(self, config: BuildConfig, port: int = DEFAULT_PORT, max_save_bytes: int = MAX_SAVE_BYTES,
+                 body_seconds: float = BODY_SECONDS):
         self.config = config
         self.token = secrets.token_urlsafe(32)
         self.max_save_bytes = max_save_bytes
+        self.body_seconds = body_seconds
         self.saver = Saver(config)
-        super().__init__(("127.0.0.1", port), EditorHandler)
+        # Bound here, not by uvicorn: a port in use fails now (OSError), and port 0 has its number.
+        self.socket = socket.create_server(("127.0.0.1", port))
+        self.server = uvicorn.Server(uvicorn.Config(
+            Guard(self.app(), self.allowed_hosts()), http="h11", ws="none", lifespan="off", loop="asyncio",
+            proxy_headers=False, server_header=False, access_log=False, log_config=None, log_level="warning",
+            timeout_keep_alive=KEEP_ALIVE_SECONDS, timeout_graceful_shutdown=2,
+            h11_max_incomplete_event_size=MAX_HEAD_BYTES))
+        self._thread: threading.Thread | None = None
+
+    @property
+    def server_address(self) -> tuple[str, int]:
+        return self.socket.getsockname()
 
     @property
     def port(self) -> int:
@@ -98,144 +160,124 @@ class EditorServer(ThreadingHTTPServer):
     def allowed_hosts(self) -> set[str]:
         return {f"127.0.0.1:{self.port}", f"localhost:{self.port}"}
 
+    def origins(self) -> set[str]:
+        return {f"http://{host}" for host in self.allowed_hosts()}
 
-class EditorHandler(BaseHTTPRequestHandler):
-    server: EditorServer
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, *args) -> None:
-        pass  # the terminal shows the address and errors, not every request
-
-    def do_GET(self) -> None:
-        self._respond(self._get)
-
-    def do_POST(self) -> None:
-        self._respond(self._post)
-
-    def _respond(self, handler) -> None:
+    def serve_forever(self) -> None:
         try:
-            self._check_host()
-            handler(urlsplit(self.path).path)
-        except Refused as refused:
-            self._send_json({"error": refused.message}, refused.status)
-        except (BrokenPipeError, ConnectionResetError):
-            pass
+            self.server.run(sockets=[self.socket])
+        finally:
+            self.socket.close()
 
-    def _check_host(self) -> None:
-        """A page from another site that renamed itself to 127.0.0.1 (DNS rebinding) sends its own Host."""
-        if self.headers.get("Host") not in self.server.allowed_hosts():
-            raise Refused(HTTPStatus.FORBIDDEN, "this editor answers only to its own address")
+    def start(self) -> EditorServer:
+        self._thread = threading.Thread(target=self.serve_forever, daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started and self._thread.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return self
 
-    def _get(self, path: str) -> None:
-        if path == "/":
-            page = static_text("editor.html").replace("{{TOKEN}}", self.server.token)
-            return self._send_bytes(page.encode("utf-8"), "text/html; charset=utf-8")
-        if path.startswith("/static/") and path[len("/static/"):] in STATIC:
-            name = path[len("/static/"):]
-            return self._send_bytes(static_text(name).encode("utf-8"), STATIC[name])
-        if path == "/api/videos":
-            return self._send_json({"videos": video_list(self.server.config)})
-        if path.startswith("/api/videos/"):
-            return self._send_json(video_view(self.server.config, unquote(path[len("/api/videos/"):])))
-        for prefix, root in (("/media/", self.server.config.media_dir),
-                             ("/transcripts/", self.server.config.transcripts_dir)):
-            if path.startswith(prefix):
-                file = resolve_inside(root, unquote(path[len(prefix):]))
-                if file is not None:
-                    return self._send_file(file)
-        raise Refused(HTTPStatus.NOT_FOUND, "not found")
+    def stop(self) -> None:
+        self.server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout=10)
 
-    def _post(self, path: str) -> None:
-        if not (path.startswith("/api/videos/") and path.endswith("/save")):
-            raise Refused(HTTPStatus.NOT_FOUND, "not found")
-        self._check_write_allowed()
-        base, changes = parse_changes(self._read_body())
-        name = unquote(path[len("/api/videos/"):-len("/save")])
-        result = self.server.saver.save(name, base, changes)
-        self._send_json({"saved": result.saved, "message": result.message,
-                         "build_error": result.build.error if result.build else None,
-                         "video": video_view(self.server.config, name)})
+    def __enter__(self) -> EditorServer:
+        return self.start()
 
-    def _check_write_allowed(self) -> None:
-        token = self.headers.get("X-Edit-Token", "")
-        if not hmac.compare_digest(token.encode(), self.server.token.encode()):
+    def __exit__(self, *_: object) -> None:
+        self.stop()
+
+    # --- The app ------------------------------------------------------------------------------
+
+    def app(self) -> Starlette:
+        return Starlette(routes=[
+            Route("/", self.page),
+            Route("/static/{name}", self.static),
+            Route("/api/videos", self.videos),
+            Route("/api/videos/{name:path}/save", self.save, methods=["POST"]),
+            Route("/api/videos/{name:path}", self.video),
+            Route("/media/{path:path}", self.media),
+            Route("/transcripts/{path:path}", self.transcript),
+        ], exception_handlers={Refused: refused})
+
+    async def page(self, request: Request) -> Response:
+        return HTMLResponse(static_text("editor.html").replace("{{TOKEN}}", self.token))
+
+    async def static(self, request: Request) -> Response:
+        name = request.path_params["name"]
+        if name not in STATIC:
+            raise not_found()
+        return Response(static_text(name), media_type=STATIC[name])
+
+    async def videos(self, request: Request) -> Response:
+        return JSONResponse({"videos": await run_in_threadpool(video_list, self.config)})
+
+    async def video(self, request: Request) -> Response:
+        return JSONResponse(await run_in_threadpool(video_view, self.config, request.path_params["name"]))
+
+    async def media(self, request: Request) -> Response:
+        return self.file(self.config.media_dir, request.path_params["path"], MEDIA_TYPES)
+
+    async def transcript(self, request: Request) -> Response:
+        return self.file(self.config.transcripts_dir, request.path_params["path"], TRANSCRIPT_TYPES)
+
+    def file(self, root: Path, relative: str, types: Mapping[str, str]) -> Response:
+        """A file of one of these types (by the name it really has) from inside root; Starlette
+        answers Range requests (206, 416)."""
+        path = resolve_inside(root, relative)
+        kind = types.get(path.suffix.lower()) if path else None
+        if path is None or kind is None:
+            raise not_found()
+        inline = kind.startswith(("audio/", "video/")) or path.suffix.lower() == CAPTION_TRACK
+        return FileResponse(path, media_type=kind, stat_result=path.stat(),
+                            filename=None if inline else path.name, content_disposition_type="attachment")
+
+    async def save(self, request: Request) -> Response:
+        self.check_write(request.headers)
+        base, changes = parse_changes(await self.body(request))
+        name = request.path_params["name"]
+        result = await run_in_threadpool(self.saver.save, name, base, changes)  # one at a time: Saver locks
+        return JSONResponse({"saved": result.saved, "message": result.message,
+                             "build_error": result.build.error if result.build else None,
+                             "video": await run_in_threadpool(video_view, self.config, name)})
+
+    def check_write(self, headers: Headers) -> None:
+        if not hmac.compare_digest(headers.get("x-edit-token", "").encode(), self.token.encode()):
             raise Refused(HTTPStatus.FORBIDDEN, "missing or wrong edit token: reload the editor page")
-        origin = self.headers.get("Origin")
-        if origin is not None and origin.removeprefix("http://") not in self.server.allowed_hosts():
+        # No Origin and no Sec-Fetch-Site: not a browser, or an old one (the token still holds).
+        site, origin = headers.get("sec-fetch-site", "none"), headers.get("origin")
+        if site not in ("same-origin", "none") or (origin is not None and origin not in self.origins()):
             raise Refused(HTTPStatus.FORBIDDEN, "saves are accepted only from the editor's own page")
 
-    def _read_body(self) -> bytes:
+    async def body(self, request: Request) -> bytes:
+        too_big = Refused(HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+                          f"a save is limited to {self.max_save_bytes // 1_000_000} MB")
+        # h11 has already refused a Content-Length that is not digits (400). One too big is refused
+        # unread: the answer closes the connection, so its bytes are never parsed.
+        if int(request.headers.get("content-length", "0")) > self.max_save_bytes:
+            raise too_big
+        body = bytearray()
         try:
-            length = int(self.headers.get("Content-Length", ""))
-        except ValueError:
-            raise Refused(HTTPStatus.LENGTH_REQUIRED, "a save needs a Content-Length") from None
-        if length > self.server.max_save_bytes:
-            self._discard(length)
-            raise Refused(HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
-                          f"a save is limited to {self.server.max_save_bytes // 1_000_000} MB")
-        return self.rfile.read(length)
-
-    def _discard(self, length: int) -> None:
-        """Read a refused body so the client hears the answer; a huge one costs the connection."""
-        self.close_connection = True
-        if length <= DRAIN_LIMIT:
-            _copy_bytes(self.rfile, None, length)
-
-    def _send_json(self, data: dict, status: HTTPStatus = HTTPStatus.OK) -> None:
-        self._send_bytes(json.dumps(data, ensure_ascii=False).encode("utf-8"), "application/json; charset=utf-8",
-                         status)
-
-    def _send_bytes(self, body: bytes, kind: str, status: HTTPStatus = HTTPStatus.OK) -> None:
-        self.send_response(status)
-        self._headers(kind, len(body))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def _headers(self, kind: str, length: int) -> None:
-        self.send_header("Content-Type", kind)
-        self.send_header("Content-Length", str(length))
-        self.send_header("Cache-Control", "no-store")
-        self.send_header("X-Content-Type-Options", "nosniff")
-        self.send_header("Content-Security-Policy",
-                         "default-src 'self'; media-src 'self'; img-src 'self' data:; frame-ancestors 'none'")
-        if self.close_connection:
-            self.send_header("Connection", "close")
-
-    def _send_file(self, file: Path) -> None:
-        size = file.stat().st_size
-        try:
-            span = parse_range(self.headers.get("Range"), size)
-        except ValueError:
-            self.send_response(HTTPStatus.REQUESTED_RANGE_NOT_SATISFIABLE)
-            self.send_header("Content-Range", f"bytes */{size}")
-            self._headers("text/plain", 0)
-            return self.end_headers()
-        first, last = span or (0, size - 1)
-        self.send_response(HTTPStatus.PARTIAL_CONTENT if span else HTTPStatus.OK)
-        if span:
-            self.send_header("Content-Range", f"bytes {first}-{last}/{size}")
-        self.send_header("Accept-Ranges", "bytes")
-        self._headers(content_type(file), last - first + 1)
-        self.end_headers()
-        with open(file, "rb") as f:
-            f.seek(first)
-            _copy_bytes(f, self.wfile, last - first + 1)
+            async with asyncio.timeout(self.body_seconds):
+                async for chunk in request.stream():  # chunked bodies have no length up front
+                    body += chunk
+                    if len(body) > self.max_save_bytes:
+                        raise too_big
+        except TimeoutError:
+            raise Refused(HTTPStatus.REQUEST_TIMEOUT, "the save arrived too slowly") from None
+        return bytes(body)
 
 
-def _copy_bytes(source, target, count: int) -> None:
-    while count > 0:
-        block = source.read(min(count, 1 << 16))
-        if not block:
-            break
-        if target is not None:
-            target.write(block)
-        count -= len(block)
+async def refused(request: Request, error: Exception) -> Response:
+    assert isinstance(error, Refused)
+    return JSONResponse({"error": error.message}, error.status)
 
 
 def serve(config: BuildConfig, port: int = DEFAULT_PORT, name: str | None = None, log=print) -> None:
     """Run the editor until Ctrl+C."""
-    with EditorServer(config, port) as server:
-        log(f"Editor running at {server.url} (Ctrl+C to stop)")
-        if name:
-            log(f"  {name}: {server.url}#/{quote(name)}")
-        server.serve_forever()
+    server = EditorServer(config, port)
+    log(f"Editor running at {server.url} (Ctrl+C to stop)")
+    if name:
+        log(f"  {name}: {server.url}#/{quote(name)}")
+    server.serve_forever()

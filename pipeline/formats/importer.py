@@ -4,17 +4,17 @@ their editor's file, so the build takes its words and its timings as corrections
 from __future__ import annotations
 
 import html
-import io
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import PipelineError, shown
-from . import editfile
+from ..errors import shown
+from . import editfile, readers
+from .srt import WORD_JOINER
 
-_SIGNATURE = re.compile(r"^WEBVTT(?:[ \t\n\r]|$)")  # after the one BOM that decoding removes
 _VOICE = re.compile(r"<v(?:\.[^\s>]*)?[ \t]+([^>]*)>")
 _TAG = re.compile(r"</?[^>]*>")
+_SRT_CODES = re.compile(r"</?(?:b|i|u|s|font)(?:[ \t][^>]*)?>|\{\\[^{}]*\}", re.IGNORECASE)
 
 
 @dataclass
@@ -25,27 +25,20 @@ class ImportedCue:
 
 
 def read_captions(path: Path) -> list[ImportedCue]:
-    """Cues from a WebVTT or SubRip file; one clear error for anything that is neither."""
-    import webvtt
-
-    data = path.read_bytes()
-    text = editfile.decode(data, str(path))
+    """Cues from a WebVTT or SubRip file, every one of them, or one error naming the file and the
+    line that cannot be read (nothing is imported from a file that lost a cue on the way)."""
     is_srt = path.suffix.lower() == ".srt"
-    if not is_srt and not _SIGNATURE.match(text):
-        raise PipelineError(path, "is not a WebVTT file (it must start with the line WEBVTT)")
-    try:
-        captions = webvtt.from_srt(str(path)) if is_srt else webvtt.from_buffer(io.StringIO(text))
-    except Exception as error:  # webvtt-py raises several kinds; each means the same to an editor
-        raise PipelineError(path, f"cannot be read as {'SubRip' if is_srt else 'WebVTT'}: "
-                                  f"{str(error).splitlines()[0] if str(error) else type(error).__name__}") from None
+    captions = readers.read_srt(path) if is_srt else readers.read_webvtt(path)
+    plain = _srt_plain if is_srt else _vtt_plain
     cues = []
     for caption in captions:
         start = caption.start_time.in_milliseconds() / 1000
         end = caption.end_time.in_milliseconds() / 1000
-        lines = [_line(raw) for raw in caption.raw_text.replace("\x00", "\ufffd").split("\n")]
+        raw_lines = caption.raw_text.replace("\x00", "\ufffd").split("\n")
+        lines = [_line(raw, plain, voices=not is_srt) for raw in raw_lines]
         lines = [(who, words) for who, words in lines if words]
         dialogue = len({who for who, _ in lines}) > 1 or all(
-            raw.lstrip().startswith("-") for raw in _TAG.sub("", caption.raw_text).split("\n") if raw.strip())
+            plain(raw).lstrip().startswith("-") for raw in raw_lines if plain(raw).strip())
         if not dialogue and len(lines) > 1:  # one voice on two lines is one line of the editor's file
             lines = [(lines[0][0], " ".join(words for _, words in lines))]
         if lines and start >= 0:
@@ -53,10 +46,21 @@ def read_captions(path: Path) -> list[ImportedCue]:
     return sorted(cues, key=lambda cue: cue.start)
 
 
-def _line(raw: str) -> tuple[str | None, str]:
-    voice = _VOICE.search(raw)
+def _vtt_plain(raw: str) -> str:
+    """WebVTT cue text is markup: its tags go, its character references are read."""
+    return html.unescape(_TAG.sub("", raw))
+
+
+def _srt_plain(raw: str) -> str:
+    """SubRip has no escapes: only the tags players know (and SSA codes such as {\\an8}) go, so
+    'x < y and y > z' stays; a '-->' our SRT writer wrote with a word joiner comes back."""
+    return _SRT_CODES.sub("", raw).replace(f"--{WORD_JOINER}>", "-->")
+
+
+def _line(raw: str, plain, voices: bool) -> tuple[str | None, str]:
+    voice = _VOICE.search(raw) if voices else None
     speaker = html.unescape(voice.group(1)).strip() if voice else None
-    words = html.unescape(_TAG.sub("", raw)).strip()
+    words = plain(raw).strip()
     if words.startswith("- ") or words.startswith("-\u00a0"):
         words = words[2:].strip()
     words = " ".join(words.replace("[", "(").replace("]", ")").split()) if not _is_sound(words) else words
