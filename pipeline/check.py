@@ -169,7 +169,8 @@ def audio_for(folder: Path) -> tuple[np.ndarray | None, float | None]:
 def build_findings(folder: Path, vtt: Path) -> list[Finding]:
     """What the build knows is wrong with a video beyond its cues: an editor's file that no longer
     fits its recording (its captions are the machine's, unreviewed)."""
-    state = VideoFiles(folder, folder.name).read_state()
+    files = VideoFiles(folder, folder.name)
+    state = files.read_state()
     if state.mismatch:
-        return [Finding(vtt, 0.0, "editor-file-mismatch", f"{folder.name}.edit.txt {state.mismatch}", True)]
+        return [Finding(vtt, 0.0, "editor-file-mismatch", f"{files.edit.name} {state.mismatch}", True)]
     return []

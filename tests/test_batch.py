@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from pipeline.formats import editfile
 from pipeline.errors import PipelineError
 from pipeline.formats.importer import read_captions
+from pipeline.formats.readers import check_webvtt
 
 from .conftest import REPO, run_ffmpeg
 
@@ -80,8 +81,12 @@ def test_a_build_killed_at_any_moment_leaves_nothing_half_written(tmp_path, test
         time.sleep(delay)
         build.send_signal(signal.SIGKILL)
         build.wait()
-        for vtt in transcripts.glob("*/*.vtt"):  # whatever is visible is whole
-            assert vtt.read_text().startswith("WEBVTT") and webvtt.read(str(vtt)) is not None
+        for vtt in transcripts.glob("*/*.vtt"):  # whatever is visible is whole: strict WebVTT, every cue
+            captions, problems = check_webvtt(vtt)  # with words, in order, the file's last line ended
+            assert problems == [] and captions, (vtt, problems, vtt.read_text())
+            assert all(c.text.strip() for c in captions) and vtt.read_text().endswith("\n"), vtt.read_text()
+            starts = [c.start_time.in_milliseconds() for c in captions]
+            assert starts == sorted(starts) and all(c.end_time >= c.start_time for c in captions), vtt
     done = subprocess.run(build_cli(media, transcripts), capture_output=True, text=True, cwd=REPO)
     assert done.returncode == 0, done.stderr
     assert len(list(transcripts.glob("*/*.vtt"))) == 3

@@ -126,10 +126,7 @@ def review_status(outputs: VideoFiles) -> str:
     edit_bytes = outputs.edit.read_bytes()
     if not is_current(outputs, edit_bytes):
         return "changed since the last build: save here or run make"
-    try:
-        reviewed = edit_bytes != outputs.edit_original.read_bytes()
-    except OSError:
-        reviewed = True
+    reviewed = outputs.edited()
     unsure, _ = review_folder(outputs.folder)
     status = "corrected" if reviewed else "not corrected yet"
     return f"{status}; {len(unsure)} unsure word{'s' * (len(unsure) != 1)} to check" if unsure else status

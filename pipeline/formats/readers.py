@@ -194,10 +194,13 @@ def scan_srt(text: str) -> tuple[list[Caption], list[Problem]]:
 def _srt_cue(block: list[tuple[int, str]], problems: list[Problem]) -> Caption | None:
     (first, index), *rest = block
     if not CUE_NUMBER.fullmatch(index.strip()):
-        problem = (_timing_problem(index, ",") + " (a SubRip cue starts with its number on a line of its own)"
-                   if TIMING_LIKE.search(index) else
-                   f"{_quoted(index)}: a cue must start with its number on a line of its own "
-                   "(a blank line ends a cue)")
+        if SRT_TIMING.fullmatch(index):
+            problem = "the cue has no number: a SubRip cue is its number, its timings, then its text"
+        elif "-->" in index:
+            problem = _timing_problem(index, ",")
+        else:
+            problem = (f"{_quoted(index)}: text outside any cue (a SubRip cue is its number, its timings, "
+                       "then its text; a blank line ends a cue)")
         problems.append(Problem(first, problem))
         return None
     if not rest:
@@ -244,8 +247,10 @@ def _timing_problem(line: str, separator: str) -> str:
     elif any(re.fullmatch(r"(?:\d+:)?\d+:\d+[.,]\d+", stamp) and any(int(n) > 59 for n in re.split("[:.,]", stamp)[-3:-1])
              for stamp in stamps):
         why = "minutes and seconds go up to 59"
-    else:
+    elif separator == ".":
         why = "each time needs two digits for hours (if any), minutes and seconds, and three for milliseconds"
+    else:
+        why = "each time needs two digits for hours, minutes and seconds, and three for milliseconds"
     return f"{_quoted(line)} is not a cue timing line: {why} ({form})"
 
 

@@ -1,0 +1,142 @@
+"""A transcript's sentences: where they end (pysbd), who says them, and run-ons cut to size.
+
+pysbd's time grows with the square of the text it is given, so it is given the text in pieces of
+about CHUNK_CHARS, cut only where a sentence certainly ends; a "sentence" of more than
+MAX_SENTENCE_WORDS words (speech transcribed without punctuation) is cut into pieces before anything
+else looks at it. Both keep the cost linear in the transcript's length."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+from functools import cache
+
+import pysbd
+
+from ..transcript import Transcript
+from .lexicon import WORD, word_count
+
+CHUNK_CHARS = 2000
+MAX_SENTENCE_WORDS = 60
+RUN_ON_PIECE_WORDS = 40
+NARRATORS = frozenset({"narrator", "voiceover", "voice-over", "voice over", "vo", "presenter"})
+
+OPERATIONS: Counter[str] = Counter()  # work done, for tests that the cost grows linearly
+
+# A sentence surely ends here: a lower-case word of 3 letters or more, then . ! or ?, then a capital.
+_SURE_END = re.compile(r"(?<=[a-z]{3}[.!?])[\"'”’)]*\s+(?=[\"“‘(]?[A-Z])")
+_ATTRIBUTION = re.compile(
+    r"^(?P<who>[^:]{2,160}?),?\s+(?:said|says|explained|explains|added|adds|told us|tells us|commented|comments)"
+    r"(?P<colon>\s*:\s*(?P<quote>.+)|[.:,]?\s*)$", re.S)
+_FIRST_OR_SECOND_PERSON = re.compile(r"\b(?:I|me|my|mine|we|us|our|ours|you|your|yours)\b", re.I)
+
+
+@cache
+def _segmenter() -> pysbd.Segmenter:
+    return pysbd.Segmenter(language="en", clean=False)
+
+
+def _chunks(text: str) -> list[str]:
+    """The text in pieces of about CHUNK_CHARS, cut only where a sentence surely ends (or, in a run
+    with no such place, at a space)."""
+    pieces, start = [], 0
+    for match in _SURE_END.finditer(text):
+        if match.end() - start >= CHUNK_CHARS:
+            pieces.append(text[start:match.start()])
+            start = match.end()
+    pieces.append(text[start:])
+    chunks = []
+    for piece in pieces:
+        while len(piece) > 4 * CHUNK_CHARS:  # no sentence end for a long way: cut at a space
+            cut = piece.rfind(" ", 0, 2 * CHUNK_CHARS)
+            cut = cut if cut > 0 else 2 * CHUNK_CHARS
+            chunks.append(piece[:cut])
+            piece = piece[cut:]
+        chunks.append(piece)
+    return [c for c in chunks if c.strip()]
+
+
+def _cut_run_on(sentence: str) -> list[str]:
+    """A sentence of more than MAX_SENTENCE_WORDS words as pieces of about RUN_ON_PIECE_WORDS, cut at a
+    comma or before and/but/so/then where there is one near."""
+    tokens = sentence.split()
+    if word_count(sentence) <= MAX_SENTENCE_WORDS:
+        return [sentence]
+    pieces, start = [], 0
+    while len(tokens) - start > MAX_SENTENCE_WORDS:
+        cut = start + RUN_ON_PIECE_WORDS
+        for i in range(start + RUN_ON_PIECE_WORDS, start + RUN_ON_PIECE_WORDS // 2, -1):
+            if tokens[i - 1].endswith((",", ";", ":")) or tokens[i].lower() in ("and", "but", "so", "then"):
+                cut = i
+                break
+        pieces.append(" ".join(tokens[start:cut]).rstrip(",;:"))
+        start = cut
+    pieces.append(" ".join(tokens[start:]))
+    return pieces
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences (pysbd: 'U.K.', '3 p.m.', 'Dr.' do not end one; 'Stop!' does), run-ons cut."""
+    sentences = []
+    for chunk in _chunks(text):
+        OPERATIONS["segmenter characters²"] += len(chunk) ** 2
+        for sentence in _segmenter().segment(chunk):
+            sentence = sentence.strip()
+            if WORD.search(sentence):
+                sentences += _cut_run_on(sentence)
+    return sentences
+
+
+# ---------------------------------------------------------------------------- who says what
+
+
+@dataclass(frozen=True)
+class Spoken:
+    """One sentence of a transcript: what is said, by whom where the transcript says so."""
+
+    text: str  # the sentence as said (a quote without the 'X said:' before it)
+    source: str  # the transcript's sentence, whole
+    speaker: str | None = None  # whose words these are: the transcript's speaker name, or an attribution
+    attribution: bool = False  # 'Jane Smith, Director of Nursing, said:' alone: who speaks next, not a point
+
+
+def _name_of(who: str) -> str | None:
+    """'Professor Lisa Bayliss-Pratt, Director of Nursing at Health Education England' -> 'Professor
+    Lisa Bayliss-Pratt'; a pronoun is not a name."""
+    name = who.split(",", 1)[0].strip()
+    if word_count(name) > 5 or not name[:1].isupper() or name.lower() in ("he", "she", "they", "it", "i", "we"):
+        return None
+    return name
+
+
+def spoken_sentences(transcript: Transcript) -> list[Spoken]:
+    """The transcript's sentences, each with its speaker: from the transcript's speaker names (the
+    editor's 'Name:' lines; a narrator is nobody's quote), or from 'Name, role, said:' before a
+    quote. A quote goes on after its first sentence while the sentences speak as 'I', 'we' or 'you'."""
+    runs: list[tuple[str | None, list[str]]] = []
+    for word in transcript.words:
+        if word.sound:
+            continue
+        speaker = word.speaker if word.speaker and word.speaker.strip().lower() not in NARRATORS else None
+        if not runs or runs[-1][0] != speaker:
+            runs.append((speaker, []))
+        runs[-1][1].append(word.text)
+    found: list[Spoken] = []
+    for speaker, texts in runs:
+        quoting, quoted = None, 0  # whose quote goes on, and how many of its sentences were seen
+        for sentence in split_sentences(" ".join(texts)):
+            match = _ATTRIBUTION.match(sentence)
+            name = _name_of(match.group("who")) if match else None
+            if match and name and not match.group("quote"):
+                found.append(Spoken(sentence, sentence, speaker, attribution=True))
+                quoting, quoted = name, 0
+            elif match and name and word_count(match.group("quote")) >= 3:
+                found.append(Spoken(match.group("quote").strip(), sentence, speaker or name))
+                quoting, quoted = name, 1
+            else:
+                if quoting and quoted and not _FIRST_OR_SECOND_PERSON.search(sentence):
+                    quoting = None  # the quote has ended: this sentence speaks of others
+                found.append(Spoken(sentence, sentence, speaker or quoting))
+                quoted += 1
+    return found
