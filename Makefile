@@ -14,8 +14,10 @@ TRANSCRIPTS ?= transcripts
 .DEFAULT_GOAL := all
 # `make -j 2` (or JOBS=2) builds two files at once, the cores shared between them.
 JOBS ?= $(or $(patsubst -j%,%,$(filter -j%,$(MAKEFLAGS))),1)
+# `make CLUSTER=tcp://HOST:8786` builds each file on a worker of that Dask scheduler (local:N: N here).
+CLUSTER ?=
 BUILD = $(PY) -m pipeline build --engine $(ENGINE) --model $(MODEL) --media-dir $(MEDIA) \
-	--transcripts-dir $(TRANSCRIPTS) --jobs $(JOBS)
+	--transcripts-dir $(TRANSCRIPTS) --jobs $(JOBS) $(if $(CLUSTER),--cluster $(CLUSTER))
 
 .PHONY: all setup test check review retranscribe bench clean clean-venv edit
 
@@ -39,7 +41,7 @@ edit: setup
 	$(PY) -m pipeline edit --media-dir $(MEDIA) --transcripts-dir $(TRANSCRIPTS) --engine $(ENGINE) --model $(MODEL)
 
 setup: $(READY)
-	@$(PY) -m pipeline models --quiet $(MODEL)
+	@$(PY) -m pipeline models --quiet $(MODEL) tiny.en
 
 # The venv is made again whenever pyproject.toml changes.
 $(READY): pyproject.toml

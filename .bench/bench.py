@@ -191,9 +191,143 @@ def _duration(path: Path) -> float:
         return pcm_duration(Path(scratch) / f"{digest}.pcm")
 
 
+# --- a back catalogue on a cluster ----------------------------------------------------------------
+
+CLUSTER_FILES = 4  # 3-minute files, each a different stretch of the demo's audio
+
+
+def cluster_figures(demo: Path, model: str) -> dict:
+    """The same 3-minute files built here with one job (the cores shared as usual, and with one
+    thread, like for like with one worker), then on a real loopback Dask cluster, a `dask
+    scheduler` and 1 or 2 single-threaded `dask worker`s each taking one build at a time."""
+    from pipeline.store import audio_cache
+
+    rows = {}
+    with tempfile.TemporaryDirectory() as scratch:
+        media = Path(scratch) / "media"
+        media.mkdir()
+        for k in range(CLUSTER_FILES):  # the demo looped, each file starting 40 s further in
+            subprocess.run([ffmpeg_executable(), "-nostdin", "-loglevel", "error", "-stream_loop", "1", "-ss",
+                            str(40 * k), "-t", "177", "-i", str(demo), "-vn", "-c:a", "aac", "-b:a", "64k",
+                            str(media / f"part-{k}.m4a")], check=True)
+        from pipeline.audio import extract_pcm, pcm_duration
+
+        digests = [extract_pcm(f, Path(scratch)) for f in sorted(media.iterdir())]
+        audio_s = sum(pcm_duration(Path(scratch) / f"{d}.pcm") for d in digests)
+        runs = [("local, 1 job", None, ()), ("local, 1 job, 1 thread", None, ("--threads", "1")),
+                ("cluster, 1 worker", 1, ()), ("cluster, 2 workers", 2, ())]
+        for k, (label, workers, extra) in enumerate(runs):
+            for digest in digests:  # every build extracts its audio, as from nothing
+                (audio_cache() / f"{digest}.pcm").unlink(missing_ok=True)
+            transcripts = Path(scratch) / f"transcripts{k}"
+            if workers is None:
+                wall, rss, _ = measure(build_args(media, transcripts, model, *extra))
+                rows[label] = {"wall_s": round(wall, 1), "peak_rss_mb": rss}
+            else:
+                with LoopbackCluster(Path(scratch) / f"dask{k}", workers) as address:
+                    wall, rss, out = measure([__file__, "cluster-build", address, str(media), str(transcripts), model])
+                rows[label] = {"wall_s": round(wall, 1), **_cluster_run(out)}
+            rows[label]["audio_hours_per_hour"] = round(audio_s / wall, 1)
+            print(f"{label}: {wall:.1f} s for {audio_s / 60:.0f} min of audio", flush=True)
+    one, two = rows["cluster, 1 worker"], rows["cluster, 2 workers"]
+    like = rows["local, 1 job, 1 thread"]
+    return {"model": model, "files": CLUSTER_FILES, "audio_s": round(audio_s, 1), "runs": rows,
+            "scaling_2_over_1": round(two["audio_hours_per_hour"] / one["audio_hours_per_hour"], 2),
+            # What the cluster adds to a file, like for like: one worker against one local thread.
+            "cluster_overhead_per_file_s": round((one["wall_s"] - like["wall_s"]) / CLUSTER_FILES, 2)}
+
+
+def cluster_build(address: str, media: str, transcripts: str, model: str) -> None:
+    """In the child: a cluster build as `build --cluster` runs it, with each task's times on the
+    worker and here, one JSON line per file and one for the whole."""
+    from pipeline.batch import find_media, output_names
+    from pipeline.build import BuildConfig
+    from pipeline.cluster import connect, run
+
+    started = time.time()
+    config = BuildConfig(Path(media), Path(transcripts), model=model, progress_bars=False)
+    with connect(address, log=lambda _: None) as client:
+        submitted = time.time()
+        files = find_media(config.media_dir)
+        for _, built in run(client, config, files, output_names(files, config.transcripts_dir)):
+            print(json.dumps({"worker": built.worker, "started": built.started, "finished": built.finished,
+                              "received": time.time(), "build_s": built.result.seconds,
+                              "model_load_s": built.model_load, "error": built.result.error}), flush=True)
+    print(json.dumps({"started": started, "submitted": submitted, "ended": time.time()}), flush=True)
+
+
+def _cluster_run(out: str) -> dict:
+    """Per-task overhead from the child's lines: the time a worker stands idle before each task
+    (scheduling) and from its end to the client having the result."""
+    lines = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+    tasks, whole = lines[:-1], lines[-1]
+    assert not any(t["error"] for t in tasks), [t["error"] for t in tasks]
+    gaps = []
+    for worker in {t["worker"] for t in tasks}:
+        previous = whole["submitted"]
+        for t in sorted((t for t in tasks if t["worker"] == worker), key=lambda t: t["started"]):
+            gaps.append(t["started"] - previous)
+            previous = t["finished"]
+    loads = [t["model_load_s"] for t in tasks if t["model_load_s"] is not None]
+    return {"connect_s": round(whole["submitted"] - whole["started"], 2),
+            "scheduling_gap_s": round(statistics.median(gaps), 3),
+            "result_lag_s": round(statistics.median(t["received"] - t["finished"] for t in tasks), 3),
+            "model_loads": len(loads), "model_load_s": round(max(loads), 2) if loads else None,
+            "build_s_per_file": round(statistics.median(t["build_s"] for t in tasks), 1),
+            "workers_used": len({t["worker"] for t in tasks})}
+
+
+class LoopbackCluster:
+    """`dask scheduler` and N `dask worker --nthreads 1 --resources builds=1` on 127.0.0.1; the
+    address while open, every process stopped after."""
+
+    def __init__(self, folder: Path, workers: int):
+        self.folder, self.workers, self.processes = folder, workers, []
+
+    def __enter__(self) -> str:
+        dask = str(Path(sys.executable).with_name("dask"))
+        self.folder.mkdir(parents=True)
+        scheduler_file = self.folder / "scheduler.json"
+        self._start([dask, "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
+                     "--scheduler-file", str(scheduler_file)])
+        address = json.loads(self._wait(lambda: scheduler_file.is_file() and scheduler_file.read_text()))["address"]
+        for k in range(self.workers):
+            self._start([dask, "worker", address, "--nthreads", "1", "--resources", "builds=1", "--host",
+                         "127.0.0.1", "--no-dashboard", "--death-timeout", "60",
+                         "--local-directory", str(self.folder / f"w{k}")])
+        from distributed import Client
+
+        with Client(address, timeout=30) as client:
+            client.wait_for_workers(self.workers, timeout=60)
+        return address
+
+    def _start(self, command: list[str]) -> None:
+        with open(self.folder / f"{len(self.processes)}.log", "wb") as log:
+            self.processes.append(subprocess.Popen(command, cwd=self.folder, stdout=log, stderr=subprocess.STDOUT))
+
+    @staticmethod
+    def _wait(ready, timeout: float = 60):
+        deadline = time.monotonic() + timeout
+        while not (found := ready()):
+            if time.monotonic() > deadline:
+                raise RuntimeError("the Dask scheduler did not start")
+            time.sleep(0.1)
+        return found
+
+    def __exit__(self, *exc) -> None:
+        for process in reversed(self.processes):
+            process.terminate()
+        for process in self.processes:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=10)
+
+
 # --- the run and its report ------------------------------------------------------------------
 
-PARTS = ("engines", "builds", "long")
+PARTS = ("engines", "builds", "long", "cluster")
 
 
 def main(quick: bool = False, runs: int | None = None, parts: tuple[str, ...] = PARTS) -> int:
@@ -212,6 +346,7 @@ def main(quick: bool = False, runs: int | None = None, parts: tuple[str, ...] = 
         "engines": lambda: engine_figures(demo, clips, runs),
         "builds": lambda: rebuilds(Path("media"), "base", runs),
         "long": lambda: long_input(demo, [1, 2] if quick else [10, 20, 40], "base"),
+        "cluster": lambda: cluster_figures(demo, "base"),
     }
     for part in parts:
         started = time.monotonic()
@@ -250,6 +385,8 @@ def markdown(results: dict) -> str:
         lines += _builds_table(results["builds"])
     if "long" in results:
         lines += _long_table(results["long"])
+    if "cluster" in results:
+        lines += _cluster_table(results["cluster"])
     return "\n".join(lines)
 
 
@@ -294,7 +431,28 @@ def _long_table(part: dict) -> list[str]:
     return lines + [""]
 
 
+def _cluster_table(part: dict) -> list[str]:
+    r = part["figures"]
+    lines = [f"A back catalogue on a cluster: {r['files']} files of 3 minutes ({r['audio_s'] / 60:.0f} min of audio), "
+             f"model {r['model']}, from nothing; Dask scheduler and single-threaded workers on 127.0.0.1 "
+             f"({part['date']}):", "",
+             "| build | wall | audio-hours per hour | per file on a worker | scheduling gap | result lag | "
+             "model loads (each) |", "|---|---|---|---|---|---|---|"]
+    for label, row in r["runs"].items():
+        if "scheduling_gap_s" in row:
+            lines.append(f"| {label} | {row['wall_s']} s | {row['audio_hours_per_hour']} | {row['build_s_per_file']} s | "
+                         f"{row['scheduling_gap_s']} s | {row['result_lag_s']} s | "
+                         f"{row['model_loads']} ({row['model_load_s']} s) |")
+        else:
+            lines.append(f"| {label} | {row['wall_s']} s | {row['audio_hours_per_hour']} | | | | |")
+    return lines + ["", f"2 workers give {r['scaling_2_over_1']}× the audio-hours per hour of 1; the cluster adds "
+                    f"{r['cluster_overhead_per_file_s']} s per 3-minute file (1 worker against 1 local thread).", ""]
+
+
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["cluster-build"]:
+        cluster_build(*sys.argv[2:6])
+        sys.exit(0)
     if sys.argv[1:2] == ["transcribe"]:
         transcribe_clips(sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5:])
         sys.exit(0)

@@ -74,7 +74,17 @@ def videos(config: BuildConfig) -> dict[str, Path]:
     return {name: path for path, name in output_names(media, config.transcripts_dir).items()}
 
 
-def build_all(config: BuildConfig, log: Log = print) -> list[FileResult]:
+def build_all(config: BuildConfig, log: Log = print, cluster: str | None = None) -> list[FileResult]:
+    """Every media file built into transcripts/NAME/: here (config.jobs at a time), or with
+    `cluster`, a Dask scheduler's address (or local:N), on its workers (cluster.py)."""
+    if cluster:
+        from .cluster import build_on_cluster
+
+        return build_on_cluster(config, cluster, log)
+    if config.device != "cpu":
+        from .cluster import on_this_machine
+
+        config = on_this_machine(config)
     media_files = find_media(config.media_dir)
     names = output_names(media_files, config.transcripts_dir)
     clear_abandoned_extractions()
@@ -89,14 +99,15 @@ def build_all(config: BuildConfig, log: Log = print) -> list[FileResult]:
     return sorted(results, key=lambda r: media_files.index(r.media))
 
 
-def report(result: FileResult, log: Log) -> None:
-    """One line per file on stdout, errors and warnings on stderr; names shown escaped."""
+def report(result: FileResult, log: Log, where: str | None = None) -> None:
+    """One line per file on stdout, errors and warnings on stderr; names shown escaped. `where`
+    names the cluster worker that built it."""
     if result.error:
         print(f"error: {shown(result.error)}", file=sys.stderr)
     for warning in result.warnings:
         print(f"warning: {shown(warning)}", file=sys.stderr)
     if not result.error:
-        log(f"{shown(result.media)}: {result.status} ({result.seconds:.1f} s)")
+        log(f"{shown(result.media)}: {result.status} ({result.seconds:.1f} s)" + (f" on {where}" if where else ""))
 
 
 def build_named(config: BuildConfig, name: str, log: Log = print) -> FileResult:
@@ -132,7 +143,7 @@ def _run(jobs: list[tuple[Path, VideoFiles]], config: BuildConfig) -> Iterator[F
     """Build the files one after another, or config.jobs at a time in worker processes that
     share the cores between them (each engine gets cores / jobs threads)."""
     if config.jobs <= 1 or len(jobs) <= 1:
-        engine = EngineOnDemand(config)
+        engine = _engine_for(config)
         for media, files in jobs:
             yield build_safely(media, files, engine, config)
         return
@@ -149,13 +160,22 @@ def _run(jobs: list[tuple[Path, VideoFiles]], config: BuildConfig) -> Iterator[F
             yield future.result()
 
 
+def _engine_for(config: BuildConfig) -> EngineOnDemand:
+    """The model on the CPU, as always; on a GPU with --device cuda (or auto, where there is one)."""
+    if config.device == "cpu":
+        return EngineOnDemand(config)
+    from .cluster import WorkerEngine
+
+    return WorkerEngine(config)
+
+
 _worker_engine: EngineOnDemand | None = None
 _worker_config: BuildConfig | None = None
 
 
 def _start_worker(config: BuildConfig) -> None:
     global _worker_engine, _worker_config
-    _worker_config, _worker_engine = config, EngineOnDemand(config)
+    _worker_config, _worker_engine = config, _engine_for(config)
 
 
 def _build_in_worker(media: Path, files: VideoFiles) -> FileResult:

@@ -29,6 +29,7 @@ from .store import (GLOSSARY, BuildState, VideoFiles, alignment_cache, audio_cac
 from .timecode import mark
 from .transcribe.engines import DEFAULT_ENGINE, DecodeOptions, Engine, load_engine
 from .transcribe.models import BUNDLED, DEFAULT_MODEL, ResolvedModel, resolve_model
+from .review import review_list
 from .transcript import Transcript
 
 
@@ -42,6 +43,7 @@ class Progress(Protocol):
 # was written for other audio (a replaced recording). Measured: a corrected file keeps 0.9 to 1.0
 # of its lines matched, and the same file against another recording 0.0 to 0.1.
 FITS_AUDIO = 0.5
+SECOND_OPINION = "tiny.en"  # small and fast: about 0.02 x real time on 2 cores
 
 
 @dataclass
@@ -59,6 +61,11 @@ class BuildConfig:
     profile: Profile = field(default_factory=Profile)
     jobs: int = 1  # files built at once
     progress_bars: bool = True
+    # Where the model runs: cpu; cuda (float16 instead of int8); auto, cuda where a machine has a
+    # GPU (cluster.on_this_machine settles it on each machine).
+    device: str = "cpu"
+    # Another model decodes the audio too; where the two disagree, a word goes on the review list.
+    second_opinion: str | None = SECOND_OPINION
 
 
 @dataclass
@@ -80,6 +87,7 @@ class EngineOnDemand:
         self._failure: PipelineError | None = None
         self._model_sha256: str | None = None
         self._model: ResolvedModel | None = None
+        self._second: EngineOnDemand | None = None
 
     def model_sha256(self) -> str:
         if self._model_sha256 is None:
@@ -91,6 +99,12 @@ class EngineOnDemand:
         if self._model is None:
             self._model = resolve_model(self.config.model, verify=True)
         return self._model
+
+    def second(self, model: str) -> EngineOnDemand:
+        """The engine of the second opinion, loaded at most once per process too."""
+        if self._second is None:
+            self._second = EngineOnDemand(dataclasses.replace(self.config, model=model, second_opinion=None))
+        return self._second
 
     def get(self) -> Engine:
         if self._failure:
@@ -116,8 +130,10 @@ def build_video(media: Path, files: VideoFiles, engine: EngineOnDemand, config: 
     machine, transcribed = machine_transcript(source, engine, options, config, progress)
     result = FileResult(media, "transcribed" if transcribed else "unchanged", audio_seconds=machine.duration)
     corrected, reviewed = corrected_transcript(source, machine, glossary, engine, result, announce=transcribed)
+    second_opinion(source, machine, engine, config)
+    to_check = len(review_list(files.folder))
     source.state = files.read_state()
-    if (publish(corrected, files, reviewed, config.profile, source.fps, media, result.warnings)
+    if (publish(corrected, files, reviewed, config.profile, source.fps, media, result.warnings, to_check)
             and result.status == "unchanged"):
         result.status = "updated"
     if source.state.mismatch:
@@ -180,6 +196,26 @@ def machine_transcript(source: Source, engine: EngineOnDemand, options: DecodeOp
     transcript = dataclasses.replace(transcript, audio_sha256=source.audio_sha256)
     atomic_write_text(source.files.machine, transcript.to_json())
     return transcript, True
+
+
+def second_opinion(source: Source, machine: Transcript, engine: EngineOnDemand, config: BuildConfig) -> None:
+    """Another model's decode of the same audio, for the review list (NAME.second.json): where the
+    two disagree, a word is likely wrong. Made once per audio; none for a language the second
+    model does not know, or when the build already uses that model."""
+    files = source.files
+    model = config.second_opinion
+    if not model or model == config.model or (model.endswith(".en") and machine.language != "en"):
+        files.second_opinion.unlink(missing_ok=True)
+        return
+    options = dataclasses.replace(config.options, language=machine.language, initial_prompt=None)
+    second = engine.second(model)
+    key = {"audio_sha256": source.audio_sha256, "engine": config.engine, "model_sha256": second.model_sha256(),
+           "options": options.key(config.engine)}
+    cached = files.load_transcript(files.second_opinion)
+    if cached is not None and cached.cache_key() == key:
+        return
+    transcript = second.get().transcribe_file(source.pcm(), options)
+    atomic_write_text(files.second_opinion, dataclasses.replace(transcript, audio_sha256=source.audio_sha256).to_json())
 
 
 def corrected_transcript(source: Source, machine: Transcript, glossary: Glossary, engine: EngineOnDemand,
@@ -289,10 +325,11 @@ class LazyAligner:
 
 
 def publish(transcript: Transcript, files: VideoFiles, reviewed: bool = False, profile: Profile = Profile(),
-            fps: float | None = None, media: Path | None = None, warnings: list[str] | None = None) -> bool:
+            fps: float | None = None, media: Path | None = None, warnings: list[str] | None = None,
+            to_check: int = 0) -> bool:
     """Write every published file for one video; True when any of them changed. An editor's easy
     read that cannot be read fails the video, after everything else is published."""
-    rendered = stages.render_captions(transcript, reviewed, profile, fps)
+    rendered = stages.render_captions(transcript, reviewed, profile, fps, to_check)
     easy_read_error = None
     try:
         html, found = write_easy_read(transcript, files, reviewed)
@@ -304,7 +341,8 @@ def publish(transcript: Transcript, files: VideoFiles, reviewed: bool = False, p
     video = media.name if media else f"{files.name}.mp4"
     local_video = os.path.relpath(media, files.folder) if media else None
     rendered.update(stages.render_bundle(transcript, files.name, video, local_video, reviewed, rendered,
-                                         previous_manifest=_text_or_empty(files.path(stages.MANIFEST))))
+                                         previous_manifest=_text_or_empty(files.path(stages.MANIFEST)),
+                                         to_check=to_check))
     changed = False
     for suffix, data in rendered.items():
         changed |= files.write(suffix, data)

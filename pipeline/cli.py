@@ -41,10 +41,19 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--threads", type=int, default=None,
                        help="engine threads (default: the cores, shared between --jobs)")
     build.add_argument("--jobs", "-j", type=int, default=1, help="files built at once (default 1)")
+    build.add_argument("--cluster", metavar="ADDRESS",
+                       help="build each file on a worker of the Dask scheduler at ADDRESS (tcp://HOST:8786), "
+                            "or on N workers started here (local:N); the folders must be shared storage")
+    build.add_argument("--device", choices=("cpu", "cuda", "auto"), default="cpu",
+                       help="where the model runs: cpu (default), cuda (float16 instead of int8), or auto: "
+                            "cuda on each machine that has a GPU, the CPU elsewhere")
     build.add_argument("--profile", help="caption style: default or bbc (default: [tool.pipeline] in pyproject.toml)")
     build.add_argument("--force", action="store_true", help="transcribe again even if nothing changed")
     build.add_argument("--glossary-hints", action="store_true",
                        help="give the glossary's terms to Whisper as a prompt (can make it skip speech)")
+    build.add_argument("--second-opinion", default="tiny.en", metavar="MODEL",
+                       help="a second model whose disagreements put words on the review list, or 'none' "
+                            "(default tiny.en)")
     build.set_defaults(run=_build)
 
     models = commands.add_parser("models", help="assemble and verify the bundled models (offline)")
@@ -54,7 +63,18 @@ def _parser() -> argparse.ArgumentParser:
     models.set_defaults(run=_models)
 
     score = commands.add_parser("score", help="word error rate of built transcripts against NAME.txt references")
-    _add_folders(score)
+    score.add_argument("--media-dir", type=Path, action="append",
+                       help="media files with NAME.txt references (default media; --explain takes several)")
+    score.add_argument("--transcripts-dir", type=Path, default=Path("transcripts"),
+                       help="built transcripts to score; with --explain, where glossary.txt is read from")
+    score.add_argument("--explain", action="store_true",
+                       help="transcribe each clip again, Whisper alone and then stage by stage, and charge every "
+                            "error to the stage that made it (VAD, chunking, batching, the guards, the glossary)")
+    score.add_argument("--engine", choices=ENGINES, default=DEFAULT_ENGINE, help="with --explain")
+    score.add_argument("--model", default=DEFAULT_MODEL, help=f"with --explain (default {DEFAULT_MODEL})")
+    score.add_argument("--threads", type=int, default=None, help="with --explain: engine threads (default: the cores)")
+    score.add_argument("--markdown", type=Path, metavar="FILE.md",
+                       help="with --explain: also write the table to this file (e.g. .bench/accuracy.md)")
     score.set_defaults(run=_score)
 
     take = commands.add_parser("import", help="take a corrected VTT or SRT as the editor's file of a video")
@@ -71,7 +91,6 @@ def _parser() -> argparse.ArgumentParser:
 
     review = commands.add_parser("review", help="words Whisper was unsure of, riskiest first, per video")
     review.add_argument("--transcripts-dir", type=Path, default=Path("transcripts"))
-    review.add_argument("--threshold", type=float, default=0.5, help="list words below this confidence")
     review.add_argument("names", nargs="*", metavar="NAME", help="videos to list (default: all)")
     review.set_defaults(run=_review)
 
@@ -118,9 +137,11 @@ def _build(args: argparse.Namespace) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     config = BuildConfig(args.media_dir, args.transcripts_dir, args.engine, args.model, options,
-                         args.threads, args.force, args.glossary_hints, profile, max(1, args.jobs))
+                         args.threads, args.force, args.glossary_hints, profile, max(1, args.jobs),
+                         second_opinion=None if args.second_opinion == "none" else args.second_opinion,
+                         device=args.device)
     try:
-        results = build_all(config, log=lambda line: print(line, flush=True))
+        results = build_all(config, log=lambda line: print(line, flush=True), cluster=args.cluster)
     except PipelineError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
@@ -147,7 +168,13 @@ def _models(args: argparse.Namespace) -> int:
 def _score(args: argparse.Namespace) -> int:
     from .evaluate import pooled_wer, score_folder
 
-    scores, speakers = score_folder(args.media_dir, args.transcripts_dir)
+    media_dirs = args.media_dir or [Path("media")]
+    if args.explain:
+        return _explain(args, media_dirs)
+    if len(media_dirs) > 1:
+        print("error: several --media-dir need --explain", file=sys.stderr)
+        return 2
+    scores, speakers = score_folder(media_dirs[0], args.transcripts_dir)
     for s in scores:
         wer = f"{s.wer:6.1%}" if s.wer is not None else f"{s.hypothesis_words} words where none were spoken"
         print(f"{s.name:48} {s.reference_words:4} words  {wer}")
@@ -158,6 +185,41 @@ def _score(args: argparse.Namespace) -> int:
     if single:
         print(f"pooled WER over the {len(single)} single-speaker clips "
               f"({sum(s.reference_words for s in single)} words): {pooled_wer(single):.1%}")
+    return 0
+
+
+def _explain(args: argparse.Namespace, media_dirs: list[Path]) -> int:
+    """`score --explain`: every clip heard again stage by stage; the table on stdout (and --markdown)."""
+    import platform
+    from datetime import date
+
+    from .atomic import atomic_write_text
+    from .errors import PipelineError
+    from .evaluate import explain_folder, explain_lines, explain_table
+    from .transcribe.engines import DecodeOptions, load_engine
+    from .transcribe.models import resolve_model
+
+    try:
+        engine = load_engine(args.engine, resolve_model(args.model, verify=True), DecodeOptions(), args.threads)
+    except PipelineError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    glossary = args.transcripts_dir if args.transcripts_dir.is_dir() else None
+    sets = []
+    for folder in media_dirs:
+        print(f"# {folder}", flush=True)
+        found = explain_folder(folder, engine, glossary_dir=glossary,
+                               log=lambda e: print("\n".join(explain_lines(e)), flush=True))
+        sets.append((str(folder), found))
+    heading = (f"# Which stage makes which error\n\n{args.engine}, model {args.model}, decoding options as in a "
+               f"normal build; {date.today().isoformat()}, Python {platform.python_version()}. Made by "
+               f"`python -m pipeline score --explain --model {args.model} "
+               + " ".join(f"--media-dir {f}" for f in media_dirs)
+               + (f" --markdown {args.markdown}" if args.markdown else "") + "`.")
+    table = explain_table(sets, heading)
+    print(table)
+    if args.markdown:
+        atomic_write_text(args.markdown, table + "\n")
     return 0
 
 
@@ -229,19 +291,20 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _review(args: argparse.Namespace) -> int:
-    from .review import review_folder
+    from .review import review_list
 
     folders = sorted(p for p in args.transcripts_dir.iterdir() if p.is_dir()) if args.transcripts_dir.is_dir() else []
     folders = [f for f in folders if not args.names or f.name in args.names]
     total = 0
     for folder in folders:
-        items, notes = review_folder(folder, args.threshold)
+        found = review_list(folder)
+        items, notes = found.items, found.notes
         for line in notes:
             print(line)
         if items:
             print(f"{folder.name}: {len(items)} word{'s' * (len(items) != 1)} to check")
             for item in items:
-                print(f"  {item}")
+                print(item)
         total += len(items)
     print(f"{total} word{'s' * (total != 1)} to check in {len(folders)} video{'s' * (len(folders) != 1)}")
     return 0

@@ -14,18 +14,20 @@ from .transcript import Transcript
 __all__ = ["EASY_READ_HTML", "MANIFEST", "render_bundle", "render_captions"]
 
 
-def render_captions(transcript: Transcript, reviewed: bool, profile: Profile, fps: float | None) -> dict[str, bytes]:
+def render_captions(transcript: Transcript, reviewed: bool, profile: Profile, fps: float | None,
+                    to_check: int = 0) -> dict[str, bytes]:
     """VTT, SRT and plain text, by suffix."""
     cues = layout(transcript, profile, fps)
-    return {VTT: to_webvtt(cues, provenance_note(transcript, reviewed)).encode("utf-8"),
+    return {VTT: to_webvtt(cues, provenance_note(transcript, reviewed, to_check)).encode("utf-8"),
             SRT: to_srt(cues).encode("utf-8"),
             TXT: to_plain_text(transcript).encode("utf-8")}
 
 
 def render_bundle(transcript: Transcript, name: str, video: str, local_video: str | None, reviewed: bool,
-                  rendered: dict[str, bytes], previous_manifest: str) -> dict[str, bytes]:
+                  rendered: dict[str, bytes], previous_manifest: str, to_check: int = 0) -> dict[str, bytes]:
     """The web pages, and the manifest that hashes every file as rendered (by suffix)."""
-    bundle = publish.Bundle(name, video, local_video, reviewed, easy_read=EASY_READ_HTML in rendered)
+    bundle = publish.Bundle(name, video, local_video, reviewed, easy_read=EASY_READ_HTML in rendered,
+                            to_check=to_check)
     out = {suffix: text.encode("utf-8") for suffix, text in publish.pages(transcript, bundle).items()}
     everything = {**rendered, **out}
     contents = {bundle.file(suffix): everything[suffix] for suffix in publish.BUNDLE_SUFFIXES if suffix in everything}

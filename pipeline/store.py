@@ -74,6 +74,16 @@ class VideoFiles:
         return self.path(".machine.json")
 
     @property
+    def second_opinion(self) -> Path:
+        """A second decode of the audio by another model, for the review list (a cache)."""
+        return self.path(".second.json")
+
+    @property
+    def checked(self) -> Path:
+        """Words an editor marked checked without changing them (the editor's)."""
+        return self.path(".checked.txt")
+
+    @property
     def words(self) -> Path:
         """The published words: the editor's file re-timed (a cache)."""
         return self.path(".words.json")
@@ -130,7 +140,7 @@ class VideoFiles:
         published = [self.path(s) for s in (VTT, SRT, TXT, TRANSCRIPT_PAGE, PREVIEW_PAGE, SNIPPET, EASY_READ_HTML,
                                             MANIFEST)]
         easy_read = [] if self.easy_read_edited() else [self.easy_read, self.easy_read_original]
-        return [*published, *easy_read, self.machine, self.words, self.state_file]
+        return [*published, *easy_read, self.machine, self.second_opinion, self.words, self.state_file]
 
     def load_transcript(self, path: Path) -> Transcript | None:
         """A cached transcript, or None when it is missing or unreadable (it is made again)."""

@@ -156,7 +156,7 @@ def test_a_cue_that_is_not_webvtt_is_an_error_at_its_line(tmp_path):
     ("WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nCaf\udce9\n", 4, "is not valid UTF-8 text"),
     ("WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nOne\n\nstray words\n", 6, "'stray words': text outside any cue"),
     ("WEBVTT\n\n00:00:01.000 --> 00:00:02.000 align:middle\nOne\n", 3, "Invalid cue setting 'align:middle'"),
-])
+], ids=["no-signature", "not-utf8", "stray-text", "bad-setting"])
 def test_a_file_that_is_not_webvtt_is_an_error_at_its_line(tmp_path, text, line, problem):
     vtt = tmp_path / "odd.vtt"
     vtt.write_bytes(text.encode("utf-8", "surrogateescape"))

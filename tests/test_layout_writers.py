@@ -1,13 +1,14 @@
 """Pure parts: cue layout by profile, WebVTT and SRT writing, the plain transcript."""
 
 import html
+from pathlib import Path
 
 import pytest
 import srt
 import webvtt
 from hypothesis import given, settings, strategies as st
 
-from pipeline.layout import NAME_BREAK, PROFILES, break_cost, layout, profile_from
+from pipeline.layout import PROFILES, layout, profile_from
 from pipeline.transcript import Segment, Transcript, Word
 from pipeline.formats.srt import WORD_JOINER, to_srt
 from pipeline.formats.text import to_plain_text
@@ -62,12 +63,17 @@ def test_cues_start_with_their_first_word_and_linger_at_most_half_a_second():
 def test_never_between_article_and_noun_preposition_and_object_or_first_and_last_name():
     text = ("Supported by Health Education England in association with the Department of Health "
             "the video presents a series of scenarios involving a young person at risk")
+    # Marked by hand, independently of the layout's own costs: the pairs a break must never split.
+    never = {("the", "Department"), ("the", "video"), ("a", "series"), ("a", "young"),  # article | noun
+             ("by", "Health"), ("in", "association"), ("with", "the"), ("of", "Health"), ("of", "scenarios"),
+             ("at", "risk"),  # preposition | object
+             ("Health", "Education"), ("Education", "England"), ("young", "person")}  # names, adjective | noun
     cues = layout(transcript(speech(text)))
     breaks = [(c.words[-1].text, nxt.words[0].text) for c, nxt in zip(cues, cues[1:])]
     for cue in cues:
         if len(cue.lines) == 2:
             breaks.append((cue.lines[0].split()[-1], cue.lines[1].split()[0]))
-    assert breaks and all(break_cost(a, b) < NAME_BREAK for a, b in breaks), breaks
+    assert len(breaks) >= 3 and not set(breaks) & never, breaks
 
 
 def test_a_cue_that_fits_stays_on_one_line_and_two_lines_are_balanced_or_bottom_heavy():
@@ -166,6 +172,17 @@ def test_srt_carries_exactly_the_words_of_the_webvtt_even_around_angle_brackets(
     assert "-->" not in "".join(line for _, _, lines in srt_read for line in lines), "no timing line in text"
 
 
+def test_the_w3c_parser_reads_the_webvtt_clean_with_as_many_cues_as_the_srt_has(tmp_path, w3c_vtt_parser):
+    files = {}
+    for k, said in enumerate(MARKUP):
+        cues = layout(transcript(speech("Before.") + speech(said, start=2.0) + speech("After.", start=6.0)))
+        (tmp_path / f"{k}.vtt").write_text(to_webvtt(cues, "Made by a test."), encoding="utf-8")
+        files[str(tmp_path / f"{k}.vtt")] = len(srt_cues(to_srt(cues)))
+    reference = w3c_vtt_parser(*map(Path, files))
+    assert {name: (result["cues"], result["errors"]) for name, result in reference.items()} == {
+        name: (count, []) for name, count in files.items()}
+
+
 def test_srt_keeps_both_voices_of_a_dialogue_as_the_webvtt_does():
     cues = layout(transcript(speech("Is x < y?", speaker="Nurse"), speech("No & never.", start=1.6, speaker="Nicki")))
     assert same_words(srt_cues(to_srt(cues))) == same_words(vtt_cues(to_webvtt(cues, "Made by a test.")))
@@ -182,7 +199,8 @@ def test_any_words_reach_the_srt_exactly_as_the_webvtt_has_them(words):
     cues = layout(transcript(speech(" ".join(words))))
     srt_read = srt_cues(to_srt(cues))
     assert same_words(srt_read) == same_words(vtt_cues(to_webvtt(cues, "Made by a test.")))
-    assert same_words(srt_read) == same_words([(round(c.start, 3), round(c.end, 3), c.lines) for c in cues])
+    assert [lines for _, _, lines in same_words(srt_read)] == [lines for _, _, lines in same_words(
+        [(c.start, c.end, c.lines) for c in cues])]
 
 
 def test_plain_text_has_paragraphs_speakers_and_no_times():

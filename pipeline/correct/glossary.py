@@ -6,7 +6,9 @@
     see SE -> CSE
 
 A plain line is a term, given to the engine as a hint (its initial prompt). ``wrong -> right``
-is a replacement, applied to the machine words before the editor's file is made.
+is a replacement, applied to the machine words before the editor's file is made; its right side
+is checked when the glossary is read, so it can only put in what the editor's file can hold.
+A glossary that is not UTF-8, or a replacement that is refused, is an error naming its line.
 """
 
 from __future__ import annotations
@@ -36,6 +38,12 @@ class Rule:
 class Glossary:
     terms: list[str] = field(default_factory=list)
     rules: list[Rule] = field(default_factory=list)
+
+    def known_words(self) -> frozenset[str]:
+        """Every word the glossary vouches for (its terms and what its rules write), as written and
+        as normalised: the review list does not call them rare or unknown."""
+        words = [w for term in self.terms for w in term.split()] + [w for rule in self.rules for w in rule.right]
+        return frozenset(words) | frozenset(normalise_token(w) for w in words)
 
     def prompt(self) -> str | None:
         return ", ".join(self.terms) + "." if self.terms else None
@@ -79,7 +87,7 @@ def _right_words(right: str, where: str) -> list[str]:
 
 
 def _is_sound(word: str) -> bool:
-    return bool(re.fullmatch(r"\[[^\[\]]*\S[^\[\]]*\]", word))
+    return bool(re.fullmatch(r"\[[^\[\]]*[^\s\[\]][^\[\]]*\]", word))
 
 
 def load_glossary(*paths: Path) -> Glossary:

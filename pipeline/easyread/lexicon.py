@@ -10,7 +10,6 @@ from functools import cache
 from importlib import resources
 
 import inflect
-import wordfreq
 
 WORD = re.compile(r"(?:[A-Za-z]\.){2,}|[£$€]?\d+(?:[.,:]\d+)*%?|[A-Za-z0-9][A-Za-z0-9'’&-]*")
 
@@ -39,6 +38,16 @@ PREPOSITIONS = frozenset("about above across after against along among around at
                          "between beyond by during for from in inside into like near of off on onto out outside "
                          "over past since through throughout to towards under until up upon with within "
                          "without".split())
+# Nouns for people, by the pronoun that can stand for them: who 'she' or 'he' might mean.
+FEMALE = frozenset("woman women girl girls mother mum mum's sister daughter wife girlfriend aunt grandmother gran "
+                   "lady niece".split())
+MALE = frozenset("man men boy boys father dad brother son husband boyfriend uncle grandfather grandad "
+                 "gentleman nephew".split())
+PEOPLE = FEMALE | MALE | frozenset("""child children baby babies person people parent parents carer carers
+teenager teenagers pupil pupils student students patient patients nurse nurses doctor doctors midwife
+paramedic pharmacist teacher teachers worker workers officer officers victim victims friend friends
+someone somebody anyone anybody everyone colleague colleagues manager managers lead adult adults
+neighbour partner relative relatives visitor consultant surgeon therapist""".split())
 OBJECT_STARTS = DETERMINERS | frozenset("me you him her us them it what how why when where whether that".split())
 
 
@@ -216,6 +225,8 @@ def is_plural(noun: str) -> bool:
 
 def zipf(word: str) -> float:
     """How common a word is (wordfreq's Zipf scale: 7 'the', 5 'phone', 3 'grooming', 0 unknown)."""
+    import wordfreq  # its word lists load on first use: only the editor's notes need them
+
     return wordfreq.zipf_frequency(folded(word), "en")
 
 

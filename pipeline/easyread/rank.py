@@ -81,16 +81,18 @@ def centrality(vectors: list[Vector]) -> np.ndarray:
 
 
 def point_count(sentences: int) -> int:
-    """Most of a short talk, fewer of a long one: 11 points for 13 sentences, at most 12."""
-    return max(3, min(12, round(3 * math.sqrt(sentences))))
+    """About half of a short talk, fewer of a long one: 7 points for 13 sentences, at most 12."""
+    return max(3, min(12, round(2 * math.sqrt(sentences))))
 
 
-def choose(vectors: list[Vector], candidates: list[int], count: int, weight: list[float] | None = None) -> list[int]:
+def choose(vectors: list[Vector], candidates: list[int], count: int, weight: list[float] | None = None,
+           scores: np.ndarray | None = None) -> list[int]:
     """`count` of the candidates by maximal marginal relevance (centrality, less likeness to one
-    already chosen), in the order they are spoken."""
+    already chosen), in the order they are spoken. `scores`: the candidates' centrality, if known."""
     if not candidates:
         return []
-    scores = centrality([vectors[i] for i in candidates])
+    if scores is None:
+        scores = centrality([vectors[i] for i in candidates])
     top = float(scores.max()) or 1.0
     relevance = {i: float(s) / top * (weight[i] if weight else 1.0) for i, s in zip(candidates, scores)}
     likeness = {i: 0.0 for i in candidates}

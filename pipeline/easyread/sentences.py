@@ -17,19 +17,27 @@ import pysbd
 from ..transcript import Transcript
 from .lexicon import WORD, word_count
 
-CHUNK_CHARS = 2000
+CHUNK_CHARS = 1000
 MAX_SENTENCE_WORDS = 60
 RUN_ON_PIECE_WORDS = 40
 NARRATORS = frozenset({"narrator", "voiceover", "voice-over", "voice over", "vo", "presenter"})
 
 OPERATIONS: Counter[str] = Counter()  # work done, for tests that the cost grows linearly
 
-# A sentence surely ends here: a lower-case word of 3 letters or more, then . ! or ?, then a capital.
-_SURE_END = re.compile(r"(?<=[a-z]{3}[.!?])[\"'”’)]*\s+(?=[\"“‘(]?[A-Z])")
+# A sentence surely ends here: a word of 3 lower-case letters or more (not an abbreviation) or a
+# number, then . ! or ?, then a capital.
+_SURE_END = re.compile(r"(?<!\S)(?!(?:etc|approx|incl|dept|est|vol|vs|fig|cf|misc|ibid)\.)(?:[a-z]{3,}|\d+)[.!?]"
+                       r"[\"'”’)]*\s+(?=[\"“‘(]?[A-Z])")
 _ATTRIBUTION = re.compile(
     r"^(?P<who>[^:]{2,160}?),?\s+(?:said|says|explained|explains|added|adds|told us|tells us|commented|comments)"
     r"(?P<colon>\s*:\s*(?P<quote>.+)|[.:,]?\s*)$", re.S)
 _FIRST_OR_SECOND_PERSON = re.compile(r"\b(?:I|me|my|mine|we|us|our|ours|you|your|yours)\b", re.I)
+_FIRST_PERSON = re.compile(r"\b(?:I|me|my|mine|myself)\b")
+# 'In the film Nicki, a victim, gives advice ...': someone named as about to speak
+_INTRODUCES = re.compile(r"(?:^|\s)(?P<name>[A-Z][a-z'’-]+(?: [A-Z][a-z'’-]+){0,2})(?:, [^,]{1,60},)? "
+                         r"(?:says|said|tells|told|explains|explained|talks|talked|describes|described|shares|shared|"
+                         r"provides|provided|gives|gave|offers|offered|remembers|remembered)\b")
+_NOT_NAMES = frozenset("the a an in on at this that these those it he she they we you i there here".split())
 
 
 @cache
@@ -43,7 +51,7 @@ def _chunks(text: str) -> list[str]:
     pieces, start = [], 0
     for match in _SURE_END.finditer(text):
         if match.end() - start >= CHUNK_CHARS:
-            pieces.append(text[start:match.start()])
+            pieces.append(text[start:match.end()])
             start = match.end()
     pieces.append(text[start:])
     chunks = []
@@ -137,6 +145,10 @@ def spoken_sentences(transcript: Transcript) -> list[Spoken]:
             else:
                 if quoting and quoted and not _FIRST_OR_SECOND_PERSON.search(sentence):
                     quoting = None  # the quote has ended: this sentence speaks of others
+                introduced = _INTRODUCES.search(found[-1].text) if found and not quoting else None
+                if introduced and _FIRST_PERSON.search(sentence) and \
+                        introduced.group("name").split()[0].lower() not in _NOT_NAMES:
+                    quoting, quoted = introduced.group("name"), 0  # 'I' right after 'Nicki gives advice': Nicki
                 found.append(Spoken(sentence, sentence, speaker or quoting))
                 quoted += 1
     return found

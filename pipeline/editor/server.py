@@ -15,7 +15,7 @@ import secrets
 import socket
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from http import HTTPStatus
 from importlib import resources
 from pathlib import Path
@@ -35,7 +35,9 @@ from .views import Change, Refused, Saver, video_list, video_view
 
 DEFAULT_PORT = 8765
 MAX_SAVE_BYTES = 2_000_000
-MAX_HEAD_BYTES = 16_384  # request line and headers; h11 answers 400 beyond this
+# Request line and headers: h11 answers 400 to a head still incomplete past this (a head that
+# arrives whole is bounded by uvicorn's 256 KB read instead).
+MAX_HEAD_BYTES = 16_384
 BODY_SECONDS = 30.0  # a save body that trickles in slower than this is dropped
 KEEP_ALIVE_SECONDS = 5
 
@@ -138,20 +140,14 @@ class EditorServer:
         self.saver = Saver(config)
         # Bound here, not by uvicorn: a port in use fails now (OSError), and port 0 has its number.
         self.socket = socket.create_server(("127.0.0.1", port))
+        self.server_address: tuple[str, int] = self.socket.getsockname()
+        self.port = self.server_address[1]
         self.server = uvicorn.Server(uvicorn.Config(
             Guard(self.app(), self.allowed_hosts()), http="h11", ws="none", lifespan="off", loop="asyncio",
             proxy_headers=False, server_header=False, access_log=False, log_config=None, log_level="warning",
             timeout_keep_alive=KEEP_ALIVE_SECONDS, timeout_graceful_shutdown=2,
             h11_max_incomplete_event_size=MAX_HEAD_BYTES))
         self._thread: threading.Thread | None = None
-
-    @property
-    def server_address(self) -> tuple[str, int]:
-        return self.socket.getsockname()
-
-    @property
-    def port(self) -> int:
-        return self.server_address[1]
 
     @property
     def url(self) -> str:
@@ -274,7 +270,8 @@ async def refused(request: Request, error: Exception) -> Response:
     return JSONResponse({"error": error.message}, error.status)
 
 
-def serve(config: BuildConfig, port: int = DEFAULT_PORT, name: str | None = None, log=print) -> None:
+def serve(config: BuildConfig, port: int = DEFAULT_PORT, name: str | None = None,
+          log: Callable[[str], None] = print) -> None:
     """Run the editor until Ctrl+C."""
     server = EditorServer(config, port)
     log(f"Editor running at {server.url} (Ctrl+C to stop)")

@@ -21,7 +21,7 @@ from ..build import BuildConfig, FileResult
 from ..check import audio_for, check_file
 from ..errors import PipelineError
 from ..formats import editfile
-from ..review import THRESHOLD, review_folder
+from ..review import ReviewList, review_list
 from ..store import VTT, VideoFiles, video_files
 
 BOM = "\ufeff"
@@ -127,9 +127,9 @@ def review_status(outputs: VideoFiles) -> str:
     if not is_current(outputs, edit_bytes):
         return "changed since the last build: save here or run make"
     reviewed = outputs.edited()
-    unsure, _ = review_folder(outputs.folder)
+    unsure = len(review_list(outputs.folder))
     status = "corrected" if reviewed else "not corrected yet"
-    return f"{status}; {len(unsure)} unsure word{'s' * (len(unsure) != 1)} to check" if unsure else status
+    return f"{status}; {unsure} word{'s' * (unsure != 1)} to check" if unsure else status
 
 
 def video_list(config: BuildConfig) -> list[dict]:
@@ -157,7 +157,7 @@ def video_view(config: BuildConfig, name: str) -> dict:
     edit_bytes = outputs.edit.read_bytes()
     view = {"name": name, "media_url": "/media/" + quote(media.name), "edit_file": str(outputs.edit),
             "edit_sha256": sha256(edit_bytes), "current": is_current(outputs, edit_bytes), "lines": [],
-            "vtt_url": None, "error": None, "threshold": THRESHOLD}
+            "vtt_url": None, "error": None, "to_check": 0}
     vtt = outputs.path(VTT)
     if vtt.is_file():
         view["vtt_url"] = f"/transcripts/{quote(name)}/{quote(vtt.name)}?v={sha256(vtt.read_bytes())[:12]}"
@@ -170,7 +170,9 @@ def video_view(config: BuildConfig, name: str) -> dict:
         return view
     lines = _line_views(text, doc)
     if view["current"]:
-        _attach_words(lines, outputs)
+        review = review_list(outputs.folder)
+        view["to_check"] = len(review)
+        _attach_words(lines, outputs, review)
     _attach_findings(lines, config, outputs)
     view["lines"] = [asdict(line) for line in lines]
     return view
@@ -182,17 +184,31 @@ def _line_views(text: str, doc: editfile.EditDocument) -> list[LineView]:
             if p.number in marks]
 
 
-def _attach_words(lines: list[LineView], outputs: VideoFiles) -> None:
+def _attach_words(lines: list[LineView], outputs: VideoFiles, review: ReviewList) -> None:
     """The published words of each line: the build makes one segment per line that has words."""
     published = outputs.load_transcript(outputs.words)
     if published is None:
         return
+    flagged = {(item.line, item.index): item for item in review.items}
     worded = [line for line in lines if line.text]
     for line, segment in zip(worded, published.segments):
-        line.words = [{"text": w.text, "start": w.start, "end": w.end, "probability": w.probability,
-                       "sound": w.sound} for w in segment.words]
+        line.words = [_word_view(w, flagged.get((line.number, k))) for k, w in enumerate(segment.words)]
         if line.start is None and segment.words:
             line.start = segment.words[0].start
+    by_number = {line.number: line for line in lines}
+    for item in review.items:
+        if item.index < 0 and item.line in by_number:  # words a guard removed: shown at their line
+            by_number[item.line].findings.append({"rule": "removed", "detail": f"{item.word}: {'; '.join(item.reasons)}",
+                                                  "error": False, "start": item.start})
+
+
+def _word_view(word, item) -> dict:
+    view = {"text": word.text, "start": word.start, "end": word.end, "probability": word.probability,
+            "sound": word.sound}
+    if item is not None:
+        view.update(check="; ".join(item.reasons), risk=round(item.risk, 3), alternative=item.alternative,
+                    key=item.key)
+    return view
 
 
 def _attach_findings(lines: list[LineView], config: BuildConfig, outputs: VideoFiles) -> None:
@@ -266,3 +282,22 @@ class Saver:
         if result.error:
             return SaveResult(True, f"Saved, but the captions could not be rebuilt: {result.error}", result)
         return SaveResult(True, f"Saved {outputs.edit.name} and rebuilt the captions.", result)
+
+    def mark_checked(self, name: str, key: str) -> SaveResult:
+        """An editor looked at a word on the review list and it is right: it leaves the list (and
+        every count of it) without its text changing. Kept in NAME.checked.txt, the editor's."""
+        outputs = outputs_for(self.config, name)
+        if name not in videos(self.config) or not outputs.edit.is_file():
+            raise Refused(HTTPStatus.NOT_FOUND, f"{name}: no such video")
+        if "\n" in key or "\r" in key or not key.strip() or len(key) > 200:
+            raise Refused(HTTPStatus.BAD_REQUEST, "not a word of the review list")
+        with self._lock:
+            if key not in {item.key for item in review_list(outputs.folder).items}:
+                raise Refused(HTTPStatus.CONFLICT, "that word is no longer on the review list (reload the page)")
+            try:
+                old = outputs.checked.read_text(encoding="utf-8")
+            except FileNotFoundError:
+                old = "# Words an editor checked and found right; they leave the review list.\n"
+            atomic_write_bytes(outputs.checked, (old + ("" if old.endswith("\n") else "\n") + key + "\n").encode())
+            result = build_named(self.config, name, log=lambda _: None)  # the counts in the published files
+        return SaveResult(True, f"Marked {key.split(' ', 1)[1]!r} as checked.", result)

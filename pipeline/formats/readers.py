@@ -4,8 +4,11 @@ Lenient readers (browsers, webvtt-py by default) skip a block they cannot read, 
 as ``00:00:04.000 -> 00:00:06.000`` loses a cue without a word. Here the blocks are scanned
 with their line numbers first: a block that is not the header, a NOTE, STYLE or REGION, and
 whose first or second line is not a cue timing line by the WebVTT grammar is a problem at
-that line. The cues themselves are read by webvtt-py in strict mode, one block at a time, so
-what it refuses (a cue setting that is not valid, say) is named with its line too.
+that line. So is a cue with no empty line before it, a '-->' in cue text, cue timings hidden
+in the header, and a STYLE or REGION block after the first cue (none of them is read as its
+writer meant). The cues themselves are read by webvtt-py in strict mode, one block at a time,
+so what it refuses (a cue setting that is not valid, say) is named with its line too. REGION
+settings are not checked: they carry no words.
 
 SubRip has no grammar of its own; a block is a cue number, ``HH:MM:SS,mmm --> HH:MM:SS,mmm``
 and the text, and any block that is not is a problem at its line.

@@ -32,10 +32,12 @@ def _cue_lines(cue: Cue) -> list[str]:
     return lines
 
 
-def provenance_note(transcript: Transcript, reviewed: bool = False) -> str:
+def provenance_note(transcript: Transcript, reviewed: bool = False, to_check: int = 0) -> str:
     from .. import __version__
 
     status = "Reviewed by an editor." if reviewed else "Machine transcript, not yet reviewed by an editor."
+    if to_check:
+        status += f" {to_check} word{'s' * (to_check != 1)} to check (make review)."
     return (
         f"Made by captions-pipeline {__version__} with {transcript.engine}, "
         f"Whisper model {transcript.model} (sha256 {transcript.model_sha256[:12]}).\n{status}"

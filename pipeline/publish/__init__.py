@@ -1,7 +1,7 @@
 """The web bundle: an HTML transcript, a preview page, a snippet to paste and a manifest, beside the
 captions in transcripts/NAME/, ready for a web team to copy as they are.
 
-Pages are rendered from Jinja templates in pipeline/templates/ with every value escaped; they are
+Pages are rendered from Jinja templates in pipeline/publish/templates/ with every value escaped; they are
 standalone (inline CSS and a little JavaScript, nothing fetched from elsewhere) and readable
 without JavaScript.
 """
@@ -48,6 +48,7 @@ class Bundle:
     local_video: str | None = None  # the video where it is now, relative to the pages (for previewing)
     reviewed: bool = False
     easy_read: bool = False  # NAME.easy-read.html is there to link
+    to_check: int = 0  # words on the review list (`make review`)
 
     def file(self, suffix: str) -> str:
         return f"{self.name}{suffix}"
@@ -92,6 +93,7 @@ def manifest(transcript: Transcript, bundle: Bundle, contents: dict[str, bytes],
         "duration": round(transcript.duration, 3),
         "reviewed": bundle.reviewed,
         "status": REVIEWED_STATUS if bundle.reviewed else MACHINE_STATUS,
+        "to_check": bundle.to_check,
         "engine": transcript.engine,
         "model": transcript.model,
         "model_sha256": transcript.model_sha256,

@@ -6,9 +6,11 @@ faster-whisper (CTranslate2, int8 on CPU by default) is the fast one; openai-whi
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Protocol
 
@@ -29,30 +31,62 @@ Progress = Callable[[float], None]  # called with seconds of audio done
 # same audio give the same words every time.
 SEED = 0
 # Part of the machine transcript's cache key: a change to decoding or the guards transcribes again.
-TRANSCRIBE_VERSION = 2
+# 3: VAD keeps whispered and quiet speech and takes a second look at what it rejects, speech is
+# decoded where it is (not joined), loops are cut only without audio evidence, fillers are kept.
+TRANSCRIBE_VERSION = 3
 
 
 @dataclass(frozen=True)
 class DecodeOptions:
-    """Everything that changes what the engine writes; part of the transcript cache key."""
+    """Everything that changes what the engine writes; part of the transcript cache key.
+
+    Each stage between the audio and the machine words can be switched off, so that
+    `captions score --explain` can tell which stage made which error; builds use the defaults.
+    """
 
     language: str | None = "en"
     beam_size: int = 5
     compute_type: str = "int8"  # faster-whisper on CPU; openai-whisper always runs float32
     initial_prompt: str | None = None
-    vad: bool = True  # only speech found by voice activity detection is transcribed
+    vad: bool = True  # only speech found by voice activity detection is decoded as speech
+    # VAD's speech is decoded where it is, on the media's clock, the rest skipped (False), or cut
+    # out and joined end to end before decoding (True).
+    join_speech: bool = False
     # faster-whisper decodes this many speech chunks (of up to 30 s, cut by VAD) at once;
     # 1 decodes one after another, each conditioned on the text before it, as Whisper does.
     batch_size: int = 8
+    second_look: bool = True  # what VAD rejects is decoded too; words heard there with confidence are kept
+    noise_filter: bool = True  # segments Whisper itself thinks are not speech, and unsure hums (guards.plausible)
+    filler_filter: bool = False  # drop segments of nothing but fillers Whisper is unsure of ("um", "uh")
+    loop_cutter: bool = True  # cut a phrase repeated in a decoding loop (guards.drop_loops)
 
     def key(self, engine: str) -> dict:
         options = asdict(self)
         if engine == "openai-whisper" or not self.vad:
             options["batch_size"] = 1  # openai-whisper has no batching; batches need VAD's chunks
+        if not self.vad:
+            options["join_speech"] = options["second_look"] = False
         if engine == "openai-whisper":
             options["compute_type"] = "float32"
         options["version"] = TRANSCRIBE_VERSION
         return options
+
+
+STAGES = {  # DecodeOptions switches, in the order the stages run, as `score --explain` names them
+    "vad": "VAD (audio never decoded)",
+    "second_look": "VAD's second look",
+    "join_speech": "chunking (speech joined)",
+    "batch_size": "batching",
+    "noise_filter": "hallucination filter",
+    "filler_filter": "filler filter",
+    "loop_cutter": "loop cutter",
+}
+
+
+def without(options: DecodeOptions, *stages: str) -> DecodeOptions:
+    """The options with these stages switched off."""
+    off = {stage: (1 if stage == "batch_size" else False) for stage in stages}
+    return replace(options, **off)
 
 
 class Engine(Protocol):
@@ -65,6 +99,20 @@ class Engine(Protocol):
 
     def transcribe_file(self, pcm: Path, options: DecodeOptions | None = None,
                         progress: Progress | None = None) -> Transcript: ...
+
+    def hear(self, audio: np.ndarray, options: DecodeOptions, progress: Progress | None = None) -> Heard: ...
+
+    def judge(self, heard: Heard, options: DecodeOptions) -> tuple[list[Segment], list[Removed]]: ...
+
+
+@dataclass
+class Heard:
+    """What Whisper heard in a stretch of audio, before any guard judged it (times on its clock)."""
+
+    decoded: list[tuple[Segment, guards.Verdict]]  # in the speech VAD found (or everywhere, without VAD)
+    second_look: list[tuple[Segment, guards.Verdict]]  # in what VAD rejected
+    language: str
+    evidence: guards.Evidence | None = None  # how much each stretch of audio sounds like speech
 
 
 def default_threads() -> int:
@@ -81,7 +129,7 @@ def load_engine(name: str, model: ResolvedModel, options: DecodeOptions, threads
 
 
 class _WhisperEngine:
-    """What both engines share: VAD before decoding, loop guards after, one data model out."""
+    """What both engines share: VAD before decoding, the guards after, one data model out."""
 
     name: str
     model: ResolvedModel
@@ -90,8 +138,9 @@ class _WhisperEngine:
     def transcribe(self, audio: np.ndarray, options: DecodeOptions | None = None,
                    progress: Progress | None = None) -> Transcript:
         options = options or self.options
-        segments, language, removed = self._piece(audio, options, progress)
-        return _transcript(segments, removed, language, len(audio), self, options)
+        heard = self.hear(audio, options, progress)
+        segments, removed = self.judge(heard, options)
+        return _transcript(segments, removed, heard.language, len(audio), self, options)
 
     def transcribe_file(self, pcm: Path, options: DecodeOptions | None = None,
                         progress: Progress | None = None) -> Transcript:
@@ -104,31 +153,111 @@ class _WhisperEngine:
         for first, last in blocks(pcm):
             offset = first / SAMPLE_RATE
             piece = load_pcm(pcm, first, last)
-            part, language, dropped = self._piece(piece, options, progress and (lambda t: progress(offset + t)))
+            heard = self.hear(piece, options, progress and (lambda t: progress(offset + t)))
+            language = heard.language
+            part, dropped = self.judge(heard, options)
             segments += [guards.shifted(segment, offset) for segment in part]
             removed += [guards.shifted_removed(r, offset) for r in dropped]
         return _transcript(segments, removed, language, total, self, options)
 
-    def _piece(self, audio: np.ndarray, options: DecodeOptions, progress: Progress | None):
-        """(segments, language, removed) for one block of audio, times on the block's clock."""
-        speech, speech_map = vad.speech_only(audio) if options.vad else (audio, None)
-        if self._batches_help(speech, options):
-            decoded, language = self._decode_batched(audio, options, progress)
-        elif len(speech) == 0:
-            decoded, language = [], options.language or "en"
+    def hear(self, audio: np.ndarray, options: DecodeOptions, progress: Progress | None = None) -> Heard:
+        """Everything Whisper hears in one block of audio, times on the block's clock, unjudged."""
+        if not options.vad:
+            decoded, language = self._decoded(audio, options, None, progress) if len(audio) else ([], None)
+            return Heard(decoded, [], language or options.language or "en")
+        speech = vad.find_speech(audio)
+        evidence = guards.Evidence(vad.speech_probabilities(audio), vad.WINDOW / SAMPLE_RATE)
+        spoken = sum(c["end"] - c["start"] for c in speech.chunks)
+        language = None
+        if not speech.chunks:
+            decoded = []
+        elif self._batches_help(spoken, options):
+            decoded, language = self._decoded(audio, options, None, progress, batched=True)
+        elif options.join_speech:
+            joined = np.concatenate([audio[c["start"]:c["end"]] for c in speech.chunks])
+            scale = len(audio) / len(joined)
+            decoded, language = self._decoded(joined, options, None, progress and (lambda t: progress(t * scale)))
+            decoded = [(vad.restore_times(segment, speech), verdict) for segment, verdict in decoded]
         else:
-            scale = len(audio) / len(speech)
-            decoded, language = self._decode(speech, options, progress and (lambda t: progress(t * scale)))
-            if speech_map is not None:
-                decoded = [(vad.restore_times(segment, speech_map), verdict) for segment, verdict in decoded]
+            decoded, language = self._decoded(audio, options, _clips(speech.chunks), progress)
+        second = []
+        if options.second_look:
+            rejected = speech.rejected(len(audio), shortest=SECOND_LOOK_SHORTEST)
+            if rejected:
+                second, found = self._decoded(audio, replace(options, initial_prompt=None), _clips(rejected), None,
+                                              second_look=True)
+                language = language or found
         if progress:
             progress(len(audio) / SAMPLE_RATE)
-        segments, removed = guards.keep_plausible(decoded)
-        segments, looped = guards.drop_loops(segments)
-        return segments, language, sorted(removed + looped, key=lambda r: r.start)
+        return Heard(decoded, second, language or options.language or "en", evidence)
 
-    def _batches_help(self, speech: np.ndarray, options: DecodeOptions) -> bool:
+    _memory: dict | None = None
+
+    @contextmanager
+    def remembering(self):
+        """Within this, the same audio decoded the same way is decoded once (for `score --explain`,
+        which hears each clip with one stage after another switched off)."""
+        self._memory = {}
+        try:
+            yield self
+        finally:
+            self._memory = None
+
+    def _decoded(self, audio: np.ndarray, options: DecodeOptions, clips: list[float] | None,
+                 progress: Progress | None, second_look: bool = False, batched: bool = False):
+        if self._memory is None:
+            if batched:
+                return self._decode_batched(audio, options, progress)
+            return self._decode(audio, options, clips, progress, second_look)
+        key = (hashlib.sha256(audio.tobytes()).hexdigest(), tuple(clips or ()), second_look,
+               options.batch_size if batched else None, options.language, options.beam_size,
+               options.compute_type, options.initial_prompt)
+        if key not in self._memory:
+            self._memory[key] = (self._decode_batched(audio, options, None) if batched
+                                 else self._decode(audio, options, clips, None, second_look))
+        return self._memory[key]
+
+    def judge(self, heard: Heard, options: DecodeOptions) -> tuple[list[Segment], list[Removed]]:
+        """The guards, as switched on: (the words kept, what they took out and why)."""
+        decoded, removed = heard.decoded, []
+        if heard.second_look:
+            confident, unsure = guards.second_look(heard.second_look)
+            decoded = sorted(decoded + confident, key=lambda d: d[0].start)
+            removed += unsure
+        if options.noise_filter or options.filler_filter:
+            segments, dropped = guards.keep_plausible(decoded, noise=options.noise_filter,
+                                                      fillers=options.filler_filter)
+            removed += dropped
+        else:
+            segments = [segment for segment, _ in decoded]
+        if options.loop_cutter:
+            segments, looped = guards.drop_loops(segments, heard.evidence)
+            removed += looped
+        return [s for s in segments if s.words], sorted(removed, key=lambda r: r.start)
+
+    def _batches_help(self, speech_samples: int, options: DecodeOptions) -> bool:
         return False
+
+    def _decode(self, audio: np.ndarray, options: DecodeOptions, clips: list[float] | None,
+                progress: Progress | None, second_look: bool = False):
+        raise NotImplementedError
+
+    def _decode_batched(self, audio: np.ndarray, options: DecodeOptions, progress: Progress | None):
+        raise NotImplementedError
+
+
+# The second look decodes what VAD rejected, each stretch on its own; a stretch shorter than this
+# cannot hold a word VAD missed (its padding already keeps 0.4 s either side of speech).
+SECOND_LOOK_SHORTEST = 0.3
+
+
+def _clips(ranges) -> list[float]:
+    """Sample ranges as Whisper's clip_timestamps: start, end, start, end... in seconds."""
+    out = []
+    for r in ranges:
+        first, last = (r["start"], r["end"]) if isinstance(r, dict) else r
+        out += [round(first / SAMPLE_RATE, 3), round(last / SAMPLE_RATE, 3)]
+    return out
 
 
 WINDOW = 30.0  # seconds of audio Whisper hears at once
@@ -168,18 +297,19 @@ class FasterWhisperEngine(_WhisperEngine):
             cpu_threads=threads, local_files_only=True,
         )
 
-    def _batches_help(self, speech: np.ndarray, options: DecodeOptions) -> bool:
+    def _batches_help(self, speech_samples: int, options: DecodeOptions) -> bool:
         """Batches need VAD's chunks and more than one of them; speech that fits one window is
         decoded as Whisper does, with its temperature fallback (measured: one error fewer in
         the 152 words of the test clips)."""
-        return options.batch_size > 1 and options.vad and len(speech) > WINDOW * SAMPLE_RATE
+        return options.batch_size > 1 and options.vad and speech_samples > WINDOW * SAMPLE_RATE
 
     def _decode_batched(self, audio: np.ndarray, options: DecodeOptions, progress: Progress | None):
         import ctranslate2
         from faster_whisper import BatchedInferencePipeline
 
-        # The batched pipeline finds speech with the same Silero VAD, in chunks of up to 30 s,
-        # decodes them side by side and gives times on the original clock.
+        # The batched pipeline finds speech with the same Silero VAD and settings, in chunks of up
+        # to 30 s (split at pauses of 160 ms, as faster-whisper does for batches), decodes them
+        # side by side and gives times on the original clock.
         ctranslate2.set_random_seed(SEED)
         pieces, info = BatchedInferencePipeline(self._whisper).transcribe(
             audio,
@@ -188,10 +318,12 @@ class FasterWhisperEngine(_WhisperEngine):
             initial_prompt=options.initial_prompt,
             word_timestamps=True,
             batch_size=options.batch_size,
+            vad_parameters=vad.vad_options(min_silence_duration_ms=160, max_speech_duration_s=WINDOW),
         )
         return self._kept(pieces, progress), info.language
 
-    def _decode(self, audio: np.ndarray, options: DecodeOptions, progress: Progress | None):
+    def _decode(self, audio: np.ndarray, options: DecodeOptions, clips: list[float] | None,
+                progress: Progress | None, second_look: bool = False):
         import ctranslate2
 
         ctranslate2.set_random_seed(SEED)
@@ -201,6 +333,9 @@ class FasterWhisperEngine(_WhisperEngine):
             beam_size=options.beam_size,
             initial_prompt=options.initial_prompt,
             word_timestamps=True,
+            clip_timestamps=clips if clips is not None else "0",
+            # each stretch VAD rejected is heard on its own: one cannot lead Whisper on in the next
+            condition_on_previous_text=not second_look,
         )
         return self._kept(pieces, progress), info.language
 
@@ -210,7 +345,8 @@ class FasterWhisperEngine(_WhisperEngine):
         segments = []
         for piece in pieces:
             segment = _segment((w.word, w.start, w.end, w.probability) for w in piece.words or [])
-            segments.append((segment, guards.Verdict(piece.no_speech_prob, piece.avg_logprob)))
+            segments.append((segment, guards.Verdict(piece.no_speech_prob, piece.avg_logprob,
+                                                     piece.compression_ratio)))
             if progress:
                 progress(piece.end)
         return segments
@@ -227,7 +363,8 @@ class OpenAIWhisperEngine(_WhisperEngine):
         self.options = options
         self._whisper = load_openai_model(model)
 
-    def _decode(self, audio: np.ndarray, options: DecodeOptions, progress: Progress | None):
+    def _decode(self, audio: np.ndarray, options: DecodeOptions, clips: list[float] | None,
+                progress: Progress | None, second_look: bool = False):
         import torch
         import whisper
 
@@ -242,9 +379,13 @@ class OpenAIWhisperEngine(_WhisperEngine):
             word_timestamps=True,
             fp16=False,
             verbose=None,
+            clip_timestamps=clips if clips is not None else "0",
+            condition_on_previous_text=not second_look,
         )
         segments = [(_segment((w["word"], w["start"], w["end"], w["probability"]) for w in piece.get("words", [])),
-                     guards.Verdict(piece["no_speech_prob"], piece["avg_logprob"])) for piece in result["segments"]]
+                     guards.Verdict(piece["no_speech_prob"], piece["avg_logprob"],
+                                    piece.get("compression_ratio", 0.0)))
+                    for piece in result["segments"]]
         return segments, result["language"]
 
 

@@ -70,12 +70,23 @@ def vad_options(**overrides):
 
 
 def find_speech(audio: np.ndarray, **overrides) -> SpeechMap:
-    """Where VAD hears speech in the audio."""
+    """Where VAD hears speech in the audio. A pause shorter than MIN_SILENCE_MS stays inside the
+    speech around it, and so does one before the first words or after the last."""
     from faster_whisper.vad import get_speech_timestamps
 
     if len(audio) == 0:
         return SpeechMap(())
-    return SpeechMap(tuple(get_speech_timestamps(audio, vad_options(**overrides))))
+    chunks = [dict(c) for c in get_speech_timestamps(audio, vad_options(**overrides))]
+    if chunks and EDGES:
+        shortest = MIN_SILENCE_MS * SAMPLE_RATE // 1000
+        if chunks[0]["start"] < shortest:
+            chunks[0]["start"] = 0
+        if len(audio) - chunks[-1]["end"] < shortest:
+            chunks[-1]["end"] = len(audio)
+    return SpeechMap(tuple(chunks))
+
+
+EDGES = True
 
 
 def speech_only(audio: np.ndarray) -> tuple[np.ndarray, SpeechMap]:

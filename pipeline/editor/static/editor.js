@@ -139,10 +139,10 @@ function renderWords(line, row) {
   const strip = element("p", { class: "words" });
   strip.append(element("span", { class: "visually-hidden" }, "In the captions: "));
   line.words.forEach((word, index) => {
-    const unsure = !word.sound && word.probability < current.threshold;
+    const unsure = !word.sound && Boolean(word.check);
     const span = element("span", { class: `word${unsure ? " unsure" : ""}${word.sound ? " sound" : ""}` }, word.text);
     if (unsure) {
-      span.title = `The machine was ${Math.round(word.probability * 100)}% sure of this word`;
+      span.title = `To check: ${word.check}`;
       span.append(element("span", { class: "visually-hidden" }, " (unsure)"));
     }
     span.addEventListener("click", () => playFrom(word.start));
