@@ -29,6 +29,7 @@ from .store import (GLOSSARY, BuildState, VideoFiles, alignment_cache, audio_cac
 from .timecode import mark
 from .transcribe.engines import DEFAULT_ENGINE, DecodeOptions, Engine, load_engine
 from .transcribe.models import BUNDLED, DEFAULT_MODEL, ResolvedModel, resolve_model
+from .transcribe.vote import VOTE_VERSION, combine
 from .review import review_list
 from .transcript import Transcript
 
@@ -129,8 +130,10 @@ def build_video(media: Path, files: VideoFiles, engine: EngineOnDemand, config: 
     source = Source(media, files)
     machine, transcribed = machine_transcript(source, engine, options, config, progress)
     result = FileResult(media, "transcribed" if transcribed else "unchanged", audio_seconds=machine.duration)
-    corrected, reviewed = corrected_transcript(source, machine, glossary, engine, result, announce=transcribed)
-    second_opinion(source, machine, engine, config)
+    second = second_opinion(source, machine, engine, config)
+    voted = combine(machine, second).transcript
+    corrected, reviewed = corrected_transcript(source, voted, glossary, engine, result, announce=transcribed,
+                                               second_key=second.cache_key() if second else None)
     to_check = len(review_list(files.folder))
     source.state = files.read_state()
     if (publish(corrected, files, reviewed, config.profile, source.fps, media, result.warnings, to_check)
@@ -198,7 +201,8 @@ def machine_transcript(source: Source, engine: EngineOnDemand, options: DecodeOp
     return transcript, True
 
 
-def second_opinion(source: Source, machine: Transcript, engine: EngineOnDemand, config: BuildConfig) -> None:
+def second_opinion(source: Source, machine: Transcript, engine: EngineOnDemand,
+                   config: BuildConfig) -> Transcript | None:
     """Another model's decode of the same audio, for the review list (NAME.second.json): where the
     two disagree, a word is likely wrong. Made once per audio; none for a language the second
     model does not know, or when the build already uses that model."""
@@ -206,20 +210,22 @@ def second_opinion(source: Source, machine: Transcript, engine: EngineOnDemand, 
     model = config.second_opinion
     if not model or model == config.model or (model.endswith(".en") and machine.language != "en"):
         files.second_opinion.unlink(missing_ok=True)
-        return
+        return None
     options = dataclasses.replace(config.options, language=machine.language, initial_prompt=None)
     second = engine.second(model)
     key = {"audio_sha256": source.audio_sha256, "engine": config.engine, "model_sha256": second.model_sha256(),
            "options": options.key(config.engine)}
     cached = files.load_transcript(files.second_opinion)
     if cached is not None and cached.cache_key() == key:
-        return
-    transcript = second.get().transcribe_file(source.pcm(), options)
-    atomic_write_text(files.second_opinion, dataclasses.replace(transcript, audio_sha256=source.audio_sha256).to_json())
+        return cached
+    transcript = dataclasses.replace(second.get().transcribe_file(source.pcm(), options),
+                                     audio_sha256=source.audio_sha256)
+    atomic_write_text(files.second_opinion, transcript.to_json())
+    return transcript
 
 
 def corrected_transcript(source: Source, machine: Transcript, glossary: Glossary, engine: EngineOnDemand,
-                         result: FileResult, announce: bool) -> tuple[Transcript, bool]:
+                         result: FileResult, announce: bool, second_key: dict | None = None) -> tuple[Transcript, bool]:
     """(the published words, reviewed): the editor's file re-timed against the machine words.
     An editor's file written for other audio is not published: the machine's words are, unreviewed."""
     files = source.files
@@ -233,7 +239,7 @@ def corrected_transcript(source: Source, machine: Transcript, glossary: Glossary
     edit_bytes = files.edit.read_bytes()
     key = {"edit_sha256": hashlib.sha256(edit_bytes).hexdigest(), "machine": machine.cache_key(),
            "rules": [dataclasses.asdict(r) for r in glossary.rules], "original": _original_marks(files),
-           "retime": RETIME_VERSION}
+           "retime": RETIME_VERSION, "vote": VOTE_VERSION, "second": second_key}
     reviewed = files.edited()
     if source.state.corrected_key == key:
         cached = files.load_transcript(files.words)

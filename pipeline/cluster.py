@@ -18,7 +18,6 @@ CPU (int8 by default) elsewhere; `cuda` insists on a GPU; `cpu` (the default) is
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import errno
 import fcntl
 import os
@@ -206,7 +205,8 @@ def _ready(client, log: Log):
         client.wait_for_workers(1)
     info = client.scheduler_info(n_workers=-1)
     dashboard = f"; dashboard {client.dashboard_link}" if _scheduler_has_dashboard(client, info) else ""
-    log(f"building on the Dask cluster at {client.scheduler.address} ({len(info['workers'])} workers{dashboard})")
+    count = len(info["workers"])
+    log(f"building on the Dask cluster at {client.scheduler.address} ({count} worker{'s' * (count != 1)}{dashboard})")
     return client
 
 
@@ -219,13 +219,13 @@ class AudioBar:
         if shown_ and sys.stderr.isatty():
             from tqdm import tqdm
 
-            self._bar = tqdm(total=None, unit="s", desc=f"0/{files} files", leave=False,
-                             bar_format="{desc}, {n:.0f} s of audio [{elapsed}, {rate_fmt}]")
+            self._bar = tqdm(total=None, unit=" s of audio", desc=f"0/{files}", leave=False,
+                             bar_format="{desc} files, {n:.0f} s of audio done [{elapsed}, {rate_noinv_fmt}]")
 
     def advance(self, audio_seconds: float) -> None:
         self._done += 1
         if self._bar is not None:
-            self._bar.set_description(f"{self._done}/{self._files} files", refresh=False)
+            self._bar.set_description_str(f"{self._done}/{self._files}", refresh=False)
             self._bar.update(audio_seconds)
 
     def writing(self):
@@ -251,8 +251,9 @@ def build_one(media: Path, name: str, config: BuildConfig) -> Built:
     either = {config.options.compute_type, _on_gpu(config.options.compute_type)} if config.device == "auto" else None
     try:
         config = on_this_machine(config)
-    except PipelineError as error:
-        return Built(FileResult(media, "failed", str(error)), worker, started, time.time())
+    except PipelineError as error:  # --device cuda on a worker without a GPU
+        return Built(FileResult(media, "failed", f"{shown(media)}: not built on {worker}: {error.problem}"),
+                     worker, started, time.time())
     if config.threads is None:  # the worker's threads, shared between the builds it runs at once
         config = replace(config, threads=max(1, slots[0] // slots[1]))
     _clear_abandoned_extractions_once()
@@ -370,6 +371,12 @@ class WorkerEngine(EngineOnDemand):
             self.load_seconds = round(time.monotonic() - started, 3)
         return super().get()
 
+    def second(self, model: str) -> EngineOnDemand:
+        """The second opinion's model, on the same device as the first, kept as long."""
+        if self._second is None:
+            self._second = WorkerEngine(replace(self.config, model=model, second_opinion=None))
+        return self._second
+
 
 class EnginePool:
     """A worker's engines for one configuration: one per build it runs at once, each loaded once
@@ -444,7 +451,7 @@ def on_this_machine(config: BuildConfig) -> BuildConfig:
         return replace(config, device="cpu")
     if not gpu:
         why = "has no CUDA GPU" if cuda_devices() == 0 else "runs openai-whisper on the CPU only"
-        raise PipelineError(_host(), f"--device cuda, but this machine {why}; use --device auto")
+        raise PipelineError(_host(), f"--device cuda, but this machine ({_host()}) {why}; use --device auto")
     return replace(config, device="cuda", options=replace(config.options, compute_type=_on_gpu(config.options.compute_type)))
 
 

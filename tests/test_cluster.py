@@ -285,3 +285,28 @@ def test_workers_never_write_an_editors_file(loopback, clips, tmp_path):
         assert again.returncode == 0, again.stderr
         assert edit.read_bytes() == edited
         assert "citizens" in (transcripts / "jfk_inaugural_1961" / "jfk_inaugural_1961.txt").read_text()
+
+
+def test_local_n_starts_workers_here_for_the_build_and_stops_them(clips, local_build, tmp_path):
+    media = media_copy(clips, tmp_path)
+    transcripts = tmp_path / "transcripts"
+    done = build(media, transcripts, "--cluster", "local:2")
+    assert done.returncode == 0, done.stderr
+    assert re.match(r"building on the Dask cluster at tcp://127\.0\.0\.1:\d+ \(2 workers", done.stdout), done.stdout
+    assert outputs(transcripts) == local_build
+
+
+@pytest.mark.skipif(pipeline_cluster.cuda_devices() > 0, reason="this machine has a GPU")
+def test_device_cuda_without_a_gpu_says_so_and_auto_builds_on_the_cpu(loopback, clips, local_build, tmp_path):
+    media = media_copy(clips, tmp_path)
+    transcripts = tmp_path / "transcripts"
+    here = build(media, transcripts, "--device", "cuda")
+    assert here.returncode == 1 and "--device cuda, but this machine" in here.stderr, here.stderr
+    there = build(media, transcripts, "--device", "cuda", "--cluster", loopback.address)
+    assert there.returncode == 1
+    errors = sorted(line for line in there.stderr.splitlines() if line.startswith("error:"))
+    assert len(errors) == 3 and all("has no CUDA GPU" in e for e in errors), there.stderr
+    assert errors[0].startswith(f"error: {media}/{sorted(CLIPS)[0]}: not built on tcp://127.0.0.1:")
+    auto = build(media, transcripts, "--device", "auto", "--cluster", loopback.address)
+    assert auto.returncode == 0, auto.stderr
+    assert outputs(transcripts) == local_build

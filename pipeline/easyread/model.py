@@ -57,8 +57,8 @@ class EasyRead:
 
     @property
     def reading_text(self) -> str:
-        """What a reader reads as sentences: the points and the words' explanations."""
-        return " ".join([p.text for p in self.points] + [w.meaning for w in self.words_to_know])
+        """What a reader reads as sentences: the points and the words' explanations, a line each."""
+        return "\n".join([p.text for p in self.points] + [w.meaning for w in self.words_to_know])
 
 
 @dataclass(frozen=True)

@@ -85,9 +85,9 @@ def _cut_run_on(sentence: str) -> list[str]:
 
 
 def split_sentences(text: str) -> list[str]:
-    """Sentences (pysbd: 'U.K.', '3 p.m.', 'Dr.' do not end one; 'Stop!' does), run-ons cut."""
+    """Sentences (pysbd: 'U.K.', '3 p.m.', 'Dr.' do not end one; 'Stop!' and a line break do), run-ons cut."""
     sentences = []
-    for chunk in _chunks(text):
+    for chunk in (c for line in text.splitlines() for c in _chunks(line)):  # a line break ends a sentence
         OPERATIONS["segmenter characters²"] += len(chunk) ** 2
         for sentence in _segmenter().segment(chunk):
             sentence = sentence.strip()

@@ -18,10 +18,11 @@ from pathlib import Path
 
 from ..errors import PipelineError
 from ..formats import editfile
-from ..correct.glossary import load_glossary
+from ..correct.glossary import Glossary, apply_rules, load_glossary
 from ..store import GLOSSARY, VideoFiles
 from ..timecode import mark
 from ..transcript import Transcript, Word, normalise_token
+from ..transcribe.vote import combine
 from . import risk as risk_model
 
 
@@ -78,7 +79,7 @@ def review_list(folder: Path) -> ReviewList:
     except PipelineError as error:
         return ReviewList(notes=(str(error),), current=False)
     try:
-        glossary = load_glossary(folder.parent / GLOSSARY, files.glossary).known_words()
+        glossary = load_glossary(folder.parent / GLOSSARY, files.glossary)
     except PipelineError as error:
         return ReviewList(notes=(str(error),), current=False)
     second = files.load_transcript(files.second_opinion)
@@ -113,11 +114,10 @@ def _line_text(line: editfile.EditLine) -> str:
 
 
 def _word_items(files: VideoFiles, doc: editfile.EditDocument, published: Transcript, machine: Transcript,
-                second: Transcript | None, glossary: frozenset[str]) -> list[ReviewItem]:
+                second: Transcript | None, glossary: Glossary) -> list[ReviewItem]:
     """Risky words on lines no editor has changed: the machine's risk of the word it published,
     or, where the machine now hears something else (after a re-transcription), that."""
-    heard = [w for w in machine.words if not w.sound]
-    risks = risk_model.assess(heard, [w for w in second.words if not w.sound] if second else None, glossary)
+    heard, risks = _machine_words_with_risk(machine, second, glossary)
     threshold = risk_model.model().threshold
     untouched = _untouched_lines(files, doc)
     placed = _published_words(doc, published)
@@ -132,7 +132,7 @@ def _word_items(files: VideoFiles, doc: editfile.EditDocument, published: Transc
             where = f"{files.edit}:{line}"
             if op == "equal":
                 found = risks[j1 + offset]
-                if found.probability >= threshold:
+                if found is not None and found.probability >= threshold:
                     items.append(ReviewItem(where, word.start, word.text, found.probability,
                                             found.reasons or ("several small doubts",), found.alternative, line,
                                             index))
@@ -141,6 +141,27 @@ def _word_items(files: VideoFiles, doc: editfile.EditDocument, published: Transc
                 items.append(ReviewItem(where, word.start, word.text, 1.0,
                                         (f"the machine transcript now hears {now!r}",), now, line, index))
     return items
+
+
+def _machine_words_with_risk(machine: Transcript, second: Transcript | None,
+                             glossary: Glossary) -> tuple[list[Word], list[risk_model.Risk | None]]:
+    """The machine words as the build drafted them (the vote of the two decodes, then the glossary's
+    rules), each with its risk; a word a glossary rule wrote has none."""
+    voted = combine(machine, second)
+    first = risk_model.assess(machine.words, second.words if second else None, glossary.known_words())
+    threshold = risk_model.model().threshold
+    voted_risks = [first[i] if instead is None else
+                   risk_model.Risk(max(first[i].probability, threshold), (f"the first model heard {instead!r}",),
+                                   instead)
+                   for i, instead in voted.sources]
+    drafted = apply_rules(voted.transcript, glossary.rules).words
+    risks: list[risk_model.Risk | None] = [None] * len(drafted)
+    matcher = SequenceMatcher(None, [w.text for w in drafted], [w.text for w in voted.transcript.words],
+                              autojunk=False)
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op == "equal":
+            risks[i1:i2] = voted_risks[j1:j2]
+    return drafted, risks
 
 
 def _published_words(doc: editfile.EditDocument, published: Transcript) -> list[tuple[int, int, Word]]:

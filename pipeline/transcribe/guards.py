@@ -151,10 +151,14 @@ def _loop_free(words: list[Word], evidence: Evidence | None) -> tuple[list[Word]
     i = 0
     while i < len(words):
         repeat = loop_at(tokens, i)
-        if repeat and is_decoding_loop(words[i:i + repeat[0] * repeat[1]], repeat[1], evidence):
+        if repeat:
             size, count = repeat
-            out.extend(words[i:i + size])
-            removed.append(_removed(words[i + size:i + size * count], LOOP))
+            run = words[i:i + size * count]
+            if is_decoding_loop(run, count, evidence):
+                out.extend(run[:size])
+                removed.append(_removed(run[size:], LOOP))
+            else:  # real repetition, judged whole: its tail is not judged again on its own
+                out.extend(run)
             i += size * count
         else:
             out.append(words[i])

@@ -1,0 +1,548 @@
+"""Who speaks when, offline: speaker turns for the machine's words.
+
+    speech (from the machine's word times) -> 1.5 s windows every 0.75 s -> a voice embedding
+    each (Resemblyzer's encoder) -> clustered by cosine distance (average linkage; the number
+    of voices from a distance threshold, or given) -> each word the voice of the windows over it
+    -> turns smoothed, their boundaries snapped to the pause between two words
+
+Resemblyzer's voice encoder (a 3-layer LSTM over 40 mel bands, trained for speaker
+verification; Apache-2.0) ships its weights inside its PyPI wheel, so nothing is fetched. Its
+network is rebuilt here from those weights and fed mel frames computed here with numpy, exactly
+as resemblyzer.audio computes them (tests/test_speakers.py holds the two equal): a build then
+never imports librosa, whose first call costs seconds. Everything runs on the CPU.
+
+One voice in the whole recording is the common case (a narration): it comes out as no turns at
+all, so nothing has to be named. Placeholders are "Speaker 1", "Speaker 2"... in order of first
+appearance; an editor names each once in the speakers table of the editor's file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import threading
+from dataclasses import dataclass, replace
+from functools import cache
+from importlib.util import find_spec
+from pathlib import Path
+
+import numpy as np
+
+from ..audio import SAMPLE_RATE, load_pcm
+from ..transcript import Segment, Transcript, Word
+
+VERSION = 1  # part of the cache key: a change here makes every video's turns again
+WINDOW = 1.5  # seconds of speech per embedding
+HOP = 0.75  # seconds between windows
+SHORTEST_WINDOW = 0.75  # a stretch of speech shorter than this is judged by the windows around it
+JOIN = 0.6  # words closer than this are one stretch of speech
+# Cosine distance between two groups of windows (average linkage) above which they are two
+# voices. Measured (.bench/speakers.py): windows of one voice average 0.10-0.22 apart, windows
+# of two different voices 0.35-0.60.
+THRESHOLD = 0.3
+MIN_VOICE = 3.0  # seconds of speech a voice needs to stand on its own; less joins the nearest voice
+MIN_TURN = 1.0  # seconds: a shorter turn between two turns of one voice is that voice
+SNAP = 0.8  # seconds: a change of voice moves to the longest pause this close to it
+MAX_CLUSTERED = 2500  # windows clustered directly; the others join the nearest voice found
+PLACEHOLDER = re.compile(r"Speaker [1-9]\d*")
+
+# Resemblyzer's front end (resemblyzer/hparams.py): 25 ms windows every 10 ms, 40 mel bands.
+N_FFT = 400
+HOP_LENGTH = 160
+N_MELS = 40
+FRAMES_PER_SECOND = SAMPLE_RATE // HOP_LENGTH
+TARGET_DBFS = -30.0  # resemblyzer's volume normalisation, louder only
+
+
+def placeholder(voice: int) -> str:
+    """The name a voice has until an editor names it: voice 0 is "Speaker 1"."""
+    return f"Speaker {voice + 1}"
+
+
+def is_placeholder(name: str | None) -> bool:
+    return bool(name) and PLACEHOLDER.fullmatch(name) is not None
+
+
+@dataclass(frozen=True)
+class Turn:
+    start: float
+    end: float
+    voice: int  # 0, 1, ... in order of first appearance
+
+
+@dataclass(frozen=True)
+class Diarisation:
+    turns: tuple[Turn, ...]
+    voices: int  # how many voices were told apart (1 for one voice, 0 for no speech)
+
+    def to_json(self, key: dict) -> str:
+        return json.dumps({"key": key, "voices": self.voices,
+                           "turns": [[round(t.start, 3), round(t.end, 3), t.voice] for t in self.turns]},
+                          indent=1) + "\n"
+
+    @classmethod
+    def from_json(cls, text: str, key: dict) -> Diarisation | None:
+        """The cached turns, or None when they were made from something else (or are damaged)."""
+        try:
+            data = json.loads(text)
+            if data.get("key") != key:
+                return None
+            return cls(tuple(Turn(float(a), float(b), int(v)) for a, b, v in data["turns"]), int(data["voices"]))
+        except (ValueError, KeyError, TypeError, AttributeError):
+            return None
+
+
+def cache_key(audio_sha256: str, words: list[Word], speakers: int | None) -> dict:
+    """What the turns are made from: the audio, where its words are, and the number of voices asked for."""
+    timing = json.dumps([[w.text, round(w.start, 3), round(w.end, 3)] for w in words if not w.sound])
+    return {"audio_sha256": audio_sha256, "version": VERSION, "speakers": speakers,
+            "words_sha256": hashlib.sha256(timing.encode("utf-8")).hexdigest()}
+
+
+# --- the voice encoder ---------------------------------------------------------------------------
+
+def weights_path() -> Path:
+    """pretrained.pt inside the resemblyzer wheel (found without importing resemblyzer, which
+    would import librosa and webrtcvad)."""
+    spec = find_spec("resemblyzer")
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError("resemblyzer is not installed (make setup installs it)")
+    return Path(next(iter(spec.submodule_search_locations))) / "pretrained.pt"
+
+
+_lock = threading.Lock()
+
+
+@cache
+def _encoder():
+    """Resemblyzer's VoiceEncoder network with its shipped weights: mel frames -> 256 numbers."""
+    import torch
+    from torch import nn
+
+    class VoiceEncoder(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lstm = nn.LSTM(N_MELS, 256, 3, batch_first=True)
+            self.linear = nn.Linear(256, 256)
+            self.relu = nn.ReLU()
+
+        def forward(self, mels):
+            _, (hidden, _) = self.lstm(mels)
+            embeds = self.relu(self.linear(hidden[-1]))
+            return embeds / torch.norm(embeds, dim=1, keepdim=True).clamp_min(1e-12)
+
+    model = VoiceEncoder()
+    checkpoint = torch.load(weights_path(), map_location="cpu", weights_only=True)
+    model.load_state_dict(checkpoint["model_state"], strict=False)  # the wheel also holds its training loss
+    return model.eval()
+
+
+def embed(mels: np.ndarray) -> np.ndarray:
+    """Voice embeddings (n, 256), L2-normed, of mel windows (n, frames, 40) of one length."""
+    import torch
+
+    with _lock, torch.inference_mode():
+        return _encoder()(torch.from_numpy(np.ascontiguousarray(mels, dtype=np.float32))).numpy()
+
+
+@cache
+def _mel_basis() -> np.ndarray:
+    """librosa.filters.mel(sr=16000, n_fft=400, n_mels=40): Slaney's mel scale, Slaney-normed."""
+    def hz_to_mel(hz):
+        hz = np.asanyarray(hz, dtype=np.float64)
+        linear = hz / (200.0 / 3)
+        log = 15.0 + np.log(np.maximum(hz, 1e-10) / 1000.0) / (np.log(6.4) / 27.0)
+        return np.where(hz >= 1000.0, log, linear)
+
+    def mel_to_hz(mel):
+        linear = mel * (200.0 / 3)
+        log = 1000.0 * np.exp((np.log(6.4) / 27.0) * (mel - 15.0))
+        return np.where(mel >= 15.0, log, linear)
+
+    fft_freqs = np.fft.rfftfreq(N_FFT, 1.0 / SAMPLE_RATE)
+    mel_freqs = mel_to_hz(np.linspace(hz_to_mel(0.0), hz_to_mel(SAMPLE_RATE / 2), N_MELS + 2))
+    widths = np.diff(mel_freqs)
+    ramps = np.subtract.outer(mel_freqs, fft_freqs)
+    weights = np.zeros((N_MELS, len(fft_freqs)))
+    for i in range(N_MELS):
+        lower = -ramps[i] / widths[i]
+        upper = ramps[i + 2] / widths[i + 1]
+        weights[i] = np.maximum(0, np.minimum(lower, upper))
+    weights *= (2.0 / (mel_freqs[2:N_MELS + 2] - mel_freqs[:N_MELS]))[:, None]
+    return weights.astype(np.float32)
+
+
+def mel_frames(samples: np.ndarray) -> np.ndarray:
+    """resemblyzer.audio.wav_to_mel_spectrogram: a power mel spectrogram, (frames, 40), one frame
+    every 10 ms (librosa's centred STFT: a Hann window of 400 samples, zero padding)."""
+    padded = np.pad(samples.astype(np.float32), N_FFT // 2)
+    count = 1 + (len(padded) - N_FFT) // HOP_LENGTH
+    frames = np.lib.stride_tricks.as_strided(padded, (count, N_FFT), (padded.strides[0] * HOP_LENGTH,
+                                                                       padded.strides[0]))
+    window = (0.5 - 0.5 * np.cos(2 * np.pi * np.arange(N_FFT) / N_FFT)).astype(np.float32)
+    power = np.abs(np.fft.rfft(frames * window, axis=1)) ** 2
+    return (power.astype(np.float32) @ _mel_basis().T).astype(np.float32)
+
+
+# --- where the speech is, and its windows ---------------------------------------------------------
+
+def speech_runs(words: list[Word], join: float = JOIN) -> list[tuple[float, float]]:
+    """Stretches of speech: the spoken words, those closer than `join` taken together."""
+    runs: list[list[float]] = []
+    for word in words:
+        if word.sound or word.end <= word.start:
+            continue
+        if runs and word.start - runs[-1][1] < join:
+            runs[-1][1] = max(runs[-1][1], word.end)
+        else:
+            runs.append([word.start, word.end])
+    return [(a, b) for a, b in runs]
+
+
+@dataclass
+class Windows:
+    spans: np.ndarray  # (n, 2) start and end, seconds
+    embeddings: np.ndarray  # (n, 256)
+
+    @property
+    def seconds(self) -> np.ndarray:
+        return self.spans[:, 1] - self.spans[:, 0]
+
+
+def embed_windows(pcm: Path, runs: list[tuple[float, float]], window: float = WINDOW, hop: float = HOP,
+                  batch: int = 64) -> Windows:
+    """Voice embeddings of windows over the speech: every `hop` seconds a window of `window`
+    seconds, within each stretch; a stretch shorter than a window is one window of its own."""
+    width, step = round(window * FRAMES_PER_SECOND), round(hop * FRAMES_PER_SECOND)
+    spans, full, short = [], [], []
+    gain = _gain(pcm, runs)
+    for start, end in runs:
+        first = max(0, int(start * SAMPLE_RATE))
+        samples = load_pcm(pcm, first, int(end * SAMPLE_RATE) + 1) * gain
+        mels = mel_frames(samples)
+        if len(mels) < width:
+            if end - start >= SHORTEST_WINDOW:
+                short.append((len(spans), mels))
+                spans.append((start, end))
+            continue
+        offsets = list(range(0, len(mels) - width + 1, step))
+        if offsets[-1] + width < len(mels) - step // 3:
+            offsets.append(len(mels) - width)  # the end of the stretch gets a window of its own
+        for offset in offsets:
+            full.append((len(spans), mels[offset:offset + width]))
+            t = first / SAMPLE_RATE + offset / FRAMES_PER_SECOND
+            spans.append((t, t + width / FRAMES_PER_SECOND))
+    embeddings = np.zeros((len(spans), 256), dtype=np.float32)
+    for k in range(0, len(full), batch):
+        part = full[k:k + batch]
+        embeddings[[i for i, _ in part]] = embed(np.stack([m for _, m in part]))
+    for i, mels in short:
+        embeddings[i] = embed(mels[None])[0]
+    return Windows(np.array(spans, dtype=np.float64).reshape(-1, 2), embeddings)
+
+
+def _gain(pcm: Path, runs: list[tuple[float, float]]) -> float:
+    """Resemblyzer's volume normalisation: quiet speech is raised to -30 dBFS (never lowered)."""
+    total, count = 0.0, 0
+    for start, end in runs:
+        samples = load_pcm(pcm, int(start * SAMPLE_RATE), int(end * SAMPLE_RATE))
+        total += float(np.sum(samples.astype(np.float64) ** 2))
+        count += len(samples)
+    if not count or total <= 0:
+        return 1.0
+    dbfs = 10 * np.log10(total / count)
+    return float(10 ** ((TARGET_DBFS - dbfs) / 20)) if dbfs < TARGET_DBFS else 1.0
+
+
+# --- voices ----------------------------------------------------------------------------------------
+
+def cluster(windows: Windows, speakers: int | None = None, threshold: float = THRESHOLD,
+            min_voice: float = MIN_VOICE) -> np.ndarray:
+    """A voice for each window (0, 1, ... in order of first appearance)."""
+    n = len(windows.spans)
+    if n == 0:
+        return np.zeros(0, dtype=int)
+    if speakers == 1 or n == 1:
+        return np.zeros(n, dtype=int)
+    from sklearn.cluster import AgglomerativeClustering
+
+    chosen = np.arange(n) if n <= MAX_CLUSTERED else np.linspace(0, n - 1, MAX_CLUSTERED).round().astype(int)
+    if speakers:
+        model = AgglomerativeClustering(n_clusters=min(speakers, len(chosen)), metric="cosine", linkage="average")
+    else:
+        model = AgglomerativeClustering(n_clusters=None, distance_threshold=threshold, metric="cosine",
+                                        linkage="average")
+    labels = np.full(n, -1)
+    labels[chosen] = model.fit_predict(windows.embeddings[chosen])
+    if len(chosen) < n:
+        labels = _nearest(windows.embeddings, labels, np.unique(labels[chosen]))
+    if not speakers:
+        labels = _drop_small(windows, labels, min_voice)
+    return _in_order(labels)
+
+
+def _centroids(embeddings: np.ndarray, labels: np.ndarray, voices) -> np.ndarray:
+    centres = np.stack([embeddings[labels == v].mean(axis=0) for v in voices])
+    return centres / np.maximum(np.linalg.norm(centres, axis=1, keepdims=True), 1e-12)
+
+
+def _nearest(embeddings: np.ndarray, labels: np.ndarray, voices) -> np.ndarray:
+    voices = list(voices)
+    centres = _centroids(embeddings, labels, voices)
+    nearest = np.array(voices)[np.argmax(embeddings @ centres.T, axis=1)]
+    return np.where(labels < 0, nearest, labels)
+
+
+def _drop_small(windows: Windows, labels: np.ndarray, min_voice: float) -> np.ndarray:
+    """A voice with less than min_voice seconds of speech is too little to be sure of: its
+    windows join the nearest voice (a cough, a laugh, one noisy window are not a new speaker)."""
+    while True:
+        voices = np.unique(labels)
+        if len(voices) < 2:
+            return labels
+        seconds = {v: _covered(windows.spans[labels == v]) for v in voices}
+        smallest = min(voices, key=lambda v: seconds[v])
+        if seconds[smallest] >= min_voice:
+            return labels
+        labels = labels.copy()
+        labels[labels == smallest] = -1
+        labels = _nearest(windows.embeddings, labels, [v for v in voices if v != smallest])
+
+
+def _covered(spans: np.ndarray) -> float:
+    """Seconds covered by the union of spans."""
+    total, reach = 0.0, -np.inf
+    for start, end in sorted(map(tuple, spans)):
+        start = max(start, reach)
+        if end > start:
+            total += end - start
+        reach = max(reach, end)
+    return total
+
+
+def _in_order(labels: np.ndarray) -> np.ndarray:
+    order: dict[int, int] = {}
+    for label in labels:
+        order.setdefault(int(label), len(order))
+    return np.array([order[int(label)] for label in labels], dtype=int)
+
+
+# --- words and turns --------------------------------------------------------------------------------
+
+def word_voices(words: list[Word], windows: Windows, labels: np.ndarray) -> list[int | None]:
+    """Each spoken word's voice: the voice whose centre the windows over the word are closest
+    to, each window weighted by how much of the word it covers and how close its middle is."""
+    voices = sorted(set(labels.tolist()))
+    out: list[int | None] = [None] * len(words)
+    if not voices:
+        return out
+    centres = _centroids(windows.embeddings, labels, voices)
+    similarity = windows.embeddings @ centres.T  # (windows, voices)
+    middles = windows.spans.mean(axis=1)
+    for k, word in enumerate(words):
+        if word.sound:
+            continue
+        a, b = word.start, max(word.end, word.start + 0.05)
+        overlap = np.minimum(windows.spans[:, 1], b) - np.maximum(windows.spans[:, 0], a)
+        near = overlap > 0
+        if not near.any():  # a word outside every window: the nearest window speaks for it
+            near = np.zeros(len(middles), dtype=bool)
+            near[np.argmin(np.abs(middles - (a + b) / 2))] = True
+            overlap = np.ones(len(middles))
+        distance = np.abs(middles[near] - (a + b) / 2)
+        weight = np.maximum(overlap[near], 0.01) / (0.25 + distance)
+        out[k] = voices[int(np.argmax(weight @ similarity[near]))]
+    return out
+
+
+def turns_of(words: list[Word], voices: list[int | None], min_turn: float = MIN_TURN,
+             snap: float = SNAP) -> list[Turn]:
+    """Runs of words of one voice, smoothed (no turn shorter than min_turn between two turns of
+    one voice), each change of voice moved to the longest pause near it."""
+    spoken = [(w, v) for w, v in zip(words, voices) if v is not None and not w.sound]
+    if not spoken:
+        return []
+    runs = _runs([v for _, v in spoken])
+    runs = _smooth(runs, [w for w, _ in spoken], min_turn)
+    runs = _snap(runs, [w for w, _ in spoken], snap)
+    return [Turn(spoken[i][0].start, spoken[j - 1][0].end, voice) for i, j, voice in runs]
+
+
+def _runs(labels: list[int]) -> list[list[int]]:
+    """[first, end, voice] for each run of one voice."""
+    runs: list[list[int]] = []
+    for k, label in enumerate(labels):
+        if runs and runs[-1][2] == label:
+            runs[-1][1] = k + 1
+        else:
+            runs.append([k, k + 1, label])
+    return runs
+
+
+def _smooth(runs: list[list[int]], words: list[Word], min_turn: float) -> list[list[int]]:
+    """Short runs join a neighbour: the shortest first, to the side whose voice is around it."""
+    runs = [list(r) for r in runs]
+    while len(runs) > 1:
+        lengths = [words[j - 1].end - words[i].start for i, j, _ in runs]
+        k = min(range(len(runs)), key=lambda k: lengths[k])
+        if lengths[k] >= min_turn:
+            break
+        before = runs[k - 1] if k > 0 else None
+        after = runs[k + 1] if k + 1 < len(runs) else None
+        if before is not None and after is not None and before[2] == after[2]:
+            before[1] = after[1]
+            del runs[k:k + 2]
+            continue
+        # Join the neighbour across the shorter pause: the run is more likely the end or start of its turn.
+        gap_before = words[runs[k][0]].start - words[before[1] - 1].end if before else np.inf
+        gap_after = words[after[0]].start - words[runs[k][1] - 1].end if after else np.inf
+        if gap_before <= gap_after:
+            before[1] = runs[k][1]
+        else:
+            after[0] = runs[k][0]
+        del runs[k]
+    return _merge(runs)
+
+
+def _merge(runs: list[list[int]]) -> list[list[int]]:
+    out: list[list[int]] = []
+    for run in runs:
+        if out and out[-1][2] == run[2]:
+            out[-1][1] = run[1]
+        else:
+            out.append(run)
+    return out
+
+
+def _snap(runs: list[list[int]], words: list[Word], snap: float) -> list[list[int]]:
+    """Move each change of voice to the longest pause between words within `snap` seconds of it
+    (a window's voice blurs over its 1.5 s; people change turns at a pause)."""
+    for k in range(1, len(runs)):
+        previous, run = runs[k - 1], runs[k]
+        boundary = run[0]  # the change is before word `boundary`
+        at = (words[boundary - 1].end + words[boundary].start) / 2
+        best, best_score = boundary, -np.inf
+        for b in range(previous[0] + 1, run[1]):
+            middle = (words[b - 1].end + words[b].start) / 2
+            if abs(middle - at) > snap:
+                continue
+            pause = words[b].start - words[b - 1].end
+            score = pause + (0.3 if words[b - 1].text.endswith((".", "?", "!")) else 0.0) - 0.1 * abs(middle - at)
+            if score > best_score:
+                best, best_score = b, score
+        run[0] = previous[1] = best
+    return [r for r in runs if r[1] > r[0]]
+
+
+def diarize(pcm: Path, words: list[Word], speakers: int | None = None) -> Diarisation:
+    """The turns of the voices speaking `words` in the audio `pcm` (16 kHz PCM)."""
+    if speakers == 1:
+        return Diarisation((), 1)
+    runs = speech_runs(words)
+    if not runs:
+        return Diarisation((), 0)
+    windows = embed_windows(pcm, runs)
+    labels = cluster(windows, speakers)
+    voices = word_voices(words, windows, labels)
+    turns = turns_of(words, voices)
+    found = len({t.voice for t in turns})
+    if found < 2:
+        return Diarisation((), found)
+    order: dict[int, int] = {}
+    for turn in turns:
+        order.setdefault(turn.voice, len(order))
+    return Diarisation(tuple(replace(t, voice=order[t.voice]) for t in turns), found)
+
+
+def label_words(transcript: Transcript, diarisation: Diarisation) -> Transcript:
+    """The transcript with each spoken word's speaker: "Speaker 1", "Speaker 2"... by its turn.
+    With fewer than two voices, words keep what they had (one voice is named by no one)."""
+    if diarisation.voices < 2 or not diarisation.turns:
+        return transcript
+    turns = diarisation.turns
+    starts = np.array([t.start for t in turns])
+
+    def speaker(word: Word) -> str | None:
+        if word.sound:
+            return word.speaker
+        middle = (word.start + word.end) / 2
+        k = int(np.searchsorted(starts, middle + 1e-6, side="right")) - 1
+        if k < 0:
+            k = 0
+        elif k + 1 < len(turns) and middle > turns[k].end and turns[k + 1].start - middle < middle - turns[k].end:
+            k += 1
+        return placeholder(turns[k].voice)
+
+    segments = [Segment([replace(w, speaker=speaker(w)) for w in s.words]) for s in transcript.segments]
+    return replace(transcript, segments=segments)
+
+
+# --- measures (.bench/speakers.py, tests/test_speakers.py) ------------------------------------------
+
+def word_segments(words: list[Word], join: float = 0.5) -> list[tuple[float, float, str]]:
+    """Who speaks when, as the labelled words say: (start, end, speaker), words of one speaker
+    closer than `join` taken together; words without a speaker are one unnamed voice."""
+    out: list[list] = []
+    for word in words:
+        if word.sound:
+            continue
+        who = word.speaker or ""
+        if out and out[-1][2] == who and word.start - out[-1][1] <= join:
+            out[-1][1] = max(out[-1][1], word.end)
+        else:
+            out.append([word.start, word.end, who])
+    return [(a, b, who) for a, b, who in out]
+
+
+def diarisation_error(reference: list[tuple[float, float, str]], hypothesis: list[tuple[float, float, str]],
+                      collar: float = 0.25, step: float = 0.01) -> dict[str, float]:
+    """NIST's diarisation error rate on a 10 ms grid: (missed speech + false alarm + speaker
+    confusion) / reference speech, with the best one-to-one mapping of hypothesis speakers to
+    reference speakers, and `collar` seconds either side of each reference boundary not scored."""
+    from scipy.optimize import linear_sum_assignment
+
+    end = max([b for _, b, _ in reference + hypothesis] + [0.0])
+    n = int(np.ceil(end / step)) + 1
+    scored = np.ones(n, dtype=bool)
+    ref_names = sorted({w for _, _, w in reference})
+    hyp_names = sorted({w for _, _, w in hypothesis})
+    ref = np.full(n, -1)
+    hyp = np.full(n, -1)
+    for a, b, who in reference:
+        ref[int(round(a / step)):int(round(b / step))] = ref_names.index(who)
+        for edge in (a, b):
+            scored[max(0, int(round((edge - collar) / step))):int(round((edge + collar) / step))] = False
+    for a, b, who in hypothesis:
+        hyp[int(round(a / step)):int(round(b / step))] = hyp_names.index(who)
+    ref, hyp = ref[scored], hyp[scored]
+    both = (ref >= 0) & (hyp >= 0)
+    overlap = np.zeros((len(ref_names), max(1, len(hyp_names))))
+    np.add.at(overlap, (ref[both], hyp[both]), 1)
+    rows, cols = linear_sum_assignment(-overlap) if len(ref_names) else ([], [])
+    correct = overlap[rows, cols].sum()
+    total = float((ref >= 0).sum())
+    missed = float(((ref >= 0) & (hyp < 0)).sum())
+    false_alarm = float(((ref < 0) & (hyp >= 0)).sum())
+    confusion = float(both.sum() - correct)
+    der = (missed + false_alarm + confusion) / total if total else 0.0
+    return {"der": der, "missed": missed / max(total, 1), "false_alarm": false_alarm / max(total, 1),
+            "confusion": confusion / max(total, 1), "seconds": total * step}
+
+
+def changes(segments: list[tuple[float, float, str]]) -> list[float]:
+    """Where the speaker changes: the middle of the pause between two speakers' segments."""
+    return [(a[1] + b[0]) / 2 for a, b in zip(segments, segments[1:]) if a[2] != b[2]]
+
+
+def change_recall(reference: list[float], found: list[float], tolerance: float = 0.5) -> tuple[int, int]:
+    """(reference changes found within `tolerance` seconds, reference changes); each found change
+    counts for one reference change at most."""
+    free = sorted(found)
+    hits = 0
+    for t in sorted(reference):
+        near = [f for f in free if abs(f - t) <= tolerance]
+        if near:
+            free.remove(min(near, key=lambda f: abs(f - t)))
+            hits += 1
+    return hits, len(reference)
