@@ -19,7 +19,7 @@ CLUSTER ?=
 BUILD = $(PY) -m pipeline build --engine $(ENGINE) --model $(MODEL) --media-dir $(MEDIA) \
 	--transcripts-dir $(TRANSCRIPTS) --jobs $(JOBS) $(if $(CLUSTER),--cluster $(CLUSTER))
 
-.PHONY: all setup test check review retranscribe bench clean clean-venv edit
+.PHONY: all setup test check review retranscribe bench clean clean-venv edit preview
 
 all: setup
 	$(BUILD)
@@ -39,6 +39,10 @@ review: setup
 # Correct transcripts in the browser: a server on 127.0.0.1 only; saving rebuilds that video.
 edit: setup
 	$(PY) -m pipeline edit --media-dir $(MEDIA) --transcripts-dir $(TRANSCRIPTS) --engine $(ENGINE) --model $(MODEL)
+
+# The published bundle over HTTP on 127.0.0.1 (byte ranges, so the preview's video seeks).
+preview: setup
+	$(PY) -m pipeline.editor.preview --media-dir $(MEDIA) --transcripts-dir $(TRANSCRIPTS) $(if $(PORT),--port $(PORT))
 
 setup: $(READY)
 	@$(PY) -m pipeline models --quiet $(MODEL) tiny.en

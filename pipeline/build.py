@@ -10,23 +10,28 @@ the browser editor's save both build a video through `build_video`.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
+import importlib.util
 import json
 import os
+import re
+import sys
 from typing import Protocol
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from . import audio, easyread, stages
+from . import audio, stages
 from .atomic import atomic_write_text, create_new_text, remove_stale_temp_files
 from .correct.glossary import Glossary, apply_rules, load_glossary
 from .correct.retime import RETIME_VERSION, retime
 from .errors import PipelineError, shown
 from .formats import editfile
 from .layout import Profile
-from .store import (GLOSSARY, BuildState, VideoFiles, alignment_cache, audio_cache, pcm_path,
+from .store import (GLOSSARY, VideoFiles, alignment_cache, audio_cache, pcm_path,
                     read_json_object)
 from .timecode import mark
+from .transcribe import diarize
 from .transcribe.engines import DEFAULT_ENGINE, DecodeOptions, Engine, load_engine
 from .transcribe.models import BUNDLED, DEFAULT_MODEL, ResolvedModel, resolve_model
 from .transcribe.vote import VOTE_VERSION, combine
@@ -67,6 +72,8 @@ class BuildConfig:
     device: str = "cpu"
     # Another model decodes the audio too; where the two disagree, a word goes on the review list.
     second_opinion: str | None = SECOND_OPINION
+    # How many people speak, when known (--speakers N); None: found from the voices (1: no turns).
+    speakers: int | None = None
 
 
 @dataclass
@@ -129,6 +136,7 @@ def build_video(media: Path, files: VideoFiles, engine: EngineOnDemand, config: 
     options = dataclasses.replace(config.options, initial_prompt=glossary.prompt() if config.glossary_hints else None)
     source = Source(media, files)
     machine, transcribed = machine_transcript(source, engine, options, config, progress)
+    machine = speaker_turns(source, machine, config)
     result = FileResult(media, "transcribed" if transcribed else "unchanged", audio_seconds=machine.duration)
     second = second_opinion(source, machine, engine, config)
     voted = combine(machine, second).transcript
@@ -199,6 +207,19 @@ def machine_transcript(source: Source, engine: EngineOnDemand, options: DecodeOp
     transcript = dataclasses.replace(transcript, audio_sha256=source.audio_sha256)
     atomic_write_text(source.files.machine, transcript.to_json())
     return transcript, True
+
+
+def speaker_turns(source: Source, machine: Transcript, config: BuildConfig) -> Transcript:
+    """The machine's words with who speaks them ("Speaker 1", "Speaker 2"... where more than one
+    voice speaks), for the first draft. The turns are cached in NAME.speakers.json by the audio,
+    the words' times and the diariser's version, so they are found once, like the transcript."""
+    files = source.files
+    key = diarize.cache_key(source.audio_sha256, machine.words, config.speakers)
+    found = None if config.force else diarize.Diarisation.from_json(_text_or_empty(files.speakers), key)
+    if found is None:
+        found = diarize.diarize(source.pcm(), machine.words, config.speakers)
+        atomic_write_text(files.speakers, found.to_json(key))
+    return diarize.label_words(machine, found)
 
 
 def second_opinion(source: Source, machine: Transcript, engine: EngineOnDemand,
@@ -366,7 +387,7 @@ def write_easy_read(transcript: Transcript, files: VideoFiles, reviewed: bool) -
     current, original = _text_or_none(files.easy_read), _text_or_none(files.easy_read_original)
     if state.easy_read_key == _easy_read_key(transcript, reviewed, current, original) and html_path.is_file():
         return html_path.read_bytes(), []
-    update = easyread.update(transcript, files.name, reviewed, current, original, str(files.easy_read))
+    update = _easyread().update(transcript, files.name, reviewed, current, original, str(files.easy_read))
     if update.markdown is not None:
         if current is None:
             create_new_text(files.easy_read, update.markdown)
@@ -379,8 +400,38 @@ def write_easy_read(transcript: Transcript, files: VideoFiles, reviewed: bool) -
 
 
 def _easy_read_key(transcript: Transcript, reviewed: bool, current: str | None, original: str | None) -> str:
-    made_from = [transcript.to_json(), reviewed, current, original, easyread.VERSION]
+    made_from = [transcript.to_json(), reviewed, current, original, _easy_read_version()]
     return hashlib.sha256(json.dumps(made_from).encode("utf-8")).hexdigest()
+
+
+def _easyread():
+    """pipeline.easyread, imported only when an easy read is made: with inflect and textstat it
+    takes seconds to import, which a build whose easy read is unchanged never needs. inflect's
+    run-time type checks (typeguard's @typechecked re-compiles its module at import: 1.5 s of
+    CPU) are left out, as `python -O` leaves them out."""
+    if "inflect" not in sys.modules:
+        import typeguard
+
+        checked = typeguard.typechecked
+        typeguard.typechecked = lambda target=None, **_: target if target is not None else (lambda t: t)
+        try:
+            import inflect  # noqa: F401
+        finally:
+            typeguard.typechecked = checked
+    from . import easyread
+
+    return easyread
+
+
+@functools.cache
+def _easy_read_version() -> int:
+    """easyread.VERSION, read from its source so that checking the cache imports nothing."""
+    if "pipeline.easyread" not in sys.modules:
+        spec = importlib.util.find_spec(f"{__package__}.easyread")
+        found = re.search(r"^VERSION = (\d+)", Path(spec.origin).read_text(encoding="utf-8"), re.MULTILINE)
+        if found:
+            return int(found.group(1))
+    return _easyread().VERSION
 
 
 def _text_or_none(path: Path) -> str | None:

@@ -54,6 +54,9 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--second-opinion", default="tiny.en", metavar="MODEL",
                        help="a second model whose disagreements put words on the review list, or 'none' "
                             "(default tiny.en)")
+    build.add_argument("--speakers", type=int, metavar="N",
+                       help="how many people speak in each video, when known (default: found from the voices; "
+                            "1: one voice, no speaker turns)")
     build.set_defaults(run=_build)
 
     models = commands.add_parser("models", help="assemble and verify the bundled models (offline)")
@@ -139,7 +142,10 @@ def _build(args: argparse.Namespace) -> int:
     config = BuildConfig(args.media_dir, args.transcripts_dir, args.engine, args.model, options,
                          args.threads, args.force, args.glossary_hints, profile, max(1, args.jobs),
                          second_opinion=None if args.second_opinion == "none" else args.second_opinion,
-                         device=args.device)
+                         device=args.device, speakers=args.speakers)
+    if args.speakers is not None and args.speakers < 1:
+        print("error: --speakers must be 1 or more", file=sys.stderr)
+        return 2
     try:
         results = build_all(config, log=lambda line: print(line, flush=True), cluster=args.cluster)
     except PipelineError as error:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, fields, replace
+from functools import lru_cache
 
 from .transcript import Transcript, Word
 
@@ -32,12 +33,33 @@ class Profile:
     chain_gap: float = 0.5  # a shorter gap is closed up to gap_frames
     linger: float = 0.5  # a cue may stay up this long after its last word
     pause: float = 1.5  # a silence this long always ends a cue
+    # How a speaker's name shows in the caption text where the speaker changes: "brackets"
+    # ("[Nicki] I was fifteen.", Netflix), "caps" ("NICKI: I was fifteen.", the BBC's labels),
+    # or "none" (the picture always shows who speaks: a new caption or a "- " line only).
+    speaker_style: str = "brackets"
+    # Verbatim (True) shows every word said; clean verbatim (False, the default) leaves fillers
+    # ("um", "uh", "erm") and stutters ("with with", "I I") out of the captions only: the editor's
+    # file, the transcript's words and the review list keep them (see _clean_verbatim).
+    verbatim: bool = False
 
+    def __post_init__(self):
+        if self.speaker_style not in SPEAKER_STYLES:
+            raise ValueError(f"unknown speaker_style {self.speaker_style!r}: use one of {', '.join(SPEAKER_STYLES)}")
+
+
+SPEAKER_STYLES = ("brackets", "caps", "none")
 
 PROFILES = {
     "default": Profile(),
-    "bbc": Profile(name="bbc", max_chars=37, max_wpm=180.0, warn_wpm=160.0),
+    "bbc": Profile(name="bbc", max_chars=37, max_wpm=180.0, warn_wpm=160.0, speaker_style="caps"),
 }
+
+
+def speaker_label(name: str | None, profile: Profile) -> str:
+    """A speaker's name as the caption text shows it, by the profile's house style ("" for none)."""
+    if not name or profile.speaker_style == "none":
+        return ""
+    return f"{name.upper()}:" if profile.speaker_style == "caps" else f"[{name}]"
 
 
 def profile_from(name: str, overrides: dict | None = None) -> Profile:
@@ -69,13 +91,20 @@ class Cue:
 
 
 def layout(transcript: Transcript, profile: Profile = PROFILES["default"], fps: float | None = None) -> list[Cue]:
+    """The captions' cues. Where the speaker changes, a new cue starts, and its text starts with
+    the speaker's name in the profile's house style (a sound description between two turns of
+    one speaker is no change)."""
     gap = profile.gap_frames / (fps or 25.0)
-    words = _readable_times(transcript.words)
+    words = _readable_times(transcript.words if profile.verbatim else _clean_verbatim(transcript.words))
     cues: list[Cue] = []
+    speaking = None  # who spoke the last words
     for block in _blocks(words, profile):
-        for group in _best_groups(block, profile, gap):
-            voice = None if group[0].sound else group[0].speaker
-            lines = _best_lines(_texts(group), profile)
+        voice = None if block[0].sound else block[0].speaker
+        label = speaker_label(voice, profile) if voice and voice != speaking else ""
+        if not block[0].sound:
+            speaking = voice
+        for k, group in enumerate(_best_groups(block, profile, gap, label)):
+            lines = _best_lines(_texts(group, label if k == 0 else ""), profile)
             cues.append(Cue(group[0].start, group[-1].end, lines, group, [voice] * len(lines)))
     cues = _dialogue(cues, profile)
     return _time(cues, profile, gap, transcript.duration)
@@ -97,8 +126,67 @@ def _readable_times(words: list[Word]) -> list[Word]:
     return out
 
 
-def _texts(words: list[Word]) -> list[str]:
-    return [w.text for w in words]
+def _texts(words: list[Word], label: str = "") -> list[str]:
+    """The words' texts; a speaker's label is joined to the first, so no line breaks after it."""
+    texts = [w.text for w in words]
+    if label and texts:
+        texts[0] = f"{label} {texts[0]}"
+    return texts
+
+
+# --- clean verbatim ----------------------------------------------------------------------
+
+FILLERS = {"um", "umm", "uh", "uhh", "uhm", "erm", "er", "err"}
+# Words whose immediate repetition, with nothing between, is a stutter ("with with", "the the",
+# "I I"): function words and pronouns only. Some are said twice on purpose and are never taken
+# out: "that that", "had had", "is is", "her her" ("gave her her book"), "no no", "so so".
+_STUTTERS = None
+
+
+def _stutter_words() -> set[str]:
+    global _STUTTERS
+    if _STUTTERS is None:
+        pronouns = _PRONOUNS | {"me", "him", "us", "them", "i'm", "it's", "you're", "we're", "they're"}
+        _STUTTERS = ((_DETERMINERS | _PREPOSITIONS | _AUXILIARIES | _CONJUNCTIONS | pronouns)
+                     - {"that", "had", "is", "was", "do", "her", "no", "not", "so", "what", "which", "such"})
+    return _STUTTERS
+
+
+def _clean_verbatim(words: list[Word]) -> list[Word]:
+    """The words as clean verbatim captions show them: fillers and stuttered function words left
+    out. A repetition with punctuation between ("no, no"), of a content word ("bye bye", "very
+    very"), or by another speaker, stays. A filler's sentence end passes to the word before it,
+    and a sentence that started with a filler or a stutter keeps its capital."""
+    words, out = list(words), []
+    for k, word in enumerate(words):
+        following = words[k + 1] if k + 1 < len(words) else None
+        bare = _bare(word.text)
+        if word.sound:
+            out.append(word)
+            continue
+        if bare in FILLERS and word.text[-1:] != "-":
+            ending = word.text.rstrip()[-1:]
+            if ending in ".?!" and out and not out[-1].sound and out[-1].speaker == word.speaker:
+                out[-1] = replace(out[-1], text=out[-1].text.rstrip(",;:—–") + ending)
+            if _starts_sentence(word, out) and following is not None and not following.sound:
+                words[k + 1] = following = _capitalised(following)
+            continue
+        if (following is not None and not following.sound and following.speaker == word.speaker
+                and bare in _stutter_words() and _bare(following.text) == bare
+                and re.fullmatch(r"[\w']+", word.text)):
+            if _starts_sentence(word, out):
+                words[k + 1] = _capitalised(following)
+            continue
+        out.append(word)
+    return out
+
+
+def _starts_sentence(word: Word, before: list[Word]) -> bool:
+    return word.text[:1].isupper() and (not before or before[-1].sound or _ends_sentence(before[-1].text))
+
+
+def _capitalised(word: Word) -> Word:
+    return replace(word, text=word.text[:1].upper() + word.text[1:]) if word.text[:1].islower() else word
 
 
 def _blocks(words: list[Word], profile: Profile) -> list[list[Word]]:
@@ -127,16 +215,19 @@ _AUXILIARIES = {"is", "are", "was", "were", "be", "been", "being", "am", "have",
                 "doesn't", "didn't", "can't", "won't", "isn't", "aren't", "wasn't", "weren't"}
 _PRONOUNS = {"i", "you", "he", "she", "it", "we", "they", "who"}
 _CONJUNCTIONS = {"and", "but", "or", "nor", "so", "because", "although", "though", "while", "whereas",
-                 "if", "unless", "until", "when", "where", "which", "who", "that", "whether", "since", "as"}
+                 "if", "unless", "until", "when", "where", "which", "who", "that", "whether", "since", "as",
+                 "how", "why"}
 FORBIDDEN = 100.0
 NAME_BREAK = 30.0
 _NUMBERS = re.compile(r"^\d[\d,.:]*$")
 
 
+@lru_cache(maxsize=1 << 16)
 def _bare(text: str) -> str:
     return re.sub(r"^[^\w']+|[^\w']+$", "", text.lower())
 
 
+@lru_cache(maxsize=1 << 16)
 def break_cost(before: str, after: str) -> float:
     """How bad it is to break between two words (0: ideal, FORBIDDEN: only if nothing else fits)."""
     if before.endswith((".", "?", "!", "…", ".\"", "?\"", "!\"", ".”")):
@@ -160,9 +251,71 @@ def break_cost(before: str, after: str) -> float:
     return 5.0
 
 
+# Verbs whose "to" starts an infinitive that belongs to them ("going | to be" splits a verb phrase).
+_CATENATIVES = {"going", "gonna", "want", "wants", "wanted", "need", "needs", "needed", "try", "tries", "tried",
+                "trying", "have", "has", "had", "having", "able", "used", "supposed", "got", "ought", "seem",
+                "seems", "seemed", "like", "likes", "liked", "plan", "plans", "planned", "hope", "hopes",
+                "decided", "learn", "learned", "started", "start", "begin", "began", "continue", "continues",
+                "managed", "agreed", "refused", "helped", "help", "expect", "expected", "asked"}
+_FUNCTION_WORDS = None
+# Words before a noun phrase's modifier and noun ("the first | person", "one phone | call", "other | agencies").
+_MODIFIED = _DETERMINERS | {"one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "other",
+                            "several", "many", "few", "most", "all", "both", "more", "less", "same"}
+_INDEFINITE = {"something", "someone", "somebody", "anything", "anyone", "anybody", "everything", "everyone",
+               "everybody", "nothing", "nobody", "there"}
+
+
+def _is_function_word(bare: str) -> bool:
+    global _FUNCTION_WORDS
+    if _FUNCTION_WORDS is None:
+        _FUNCTION_WORDS = (_DETERMINERS | _PREPOSITIONS | _AUXILIARIES | _PRONOUNS | _CONJUNCTIONS
+                           | {"me", "him", "us", "them", "not", "also", "then", "there", "here", "now"})
+    return bare in _FUNCTION_WORDS
+
+
+def _ends_sentence(text: str) -> bool:
+    return break_cost(text, "x") == 0.0
+
+
+def join_cost(texts: list[str], k: int) -> float:
+    """How bad it is to break before texts[k]; see _join_cost."""
+    first = max(0, k - 3)
+    return _join_cost(tuple(texts[first:k + 2]), k - first)
+
+
+@lru_cache(maxsize=1 << 16)
+def _join_cost(texts: tuple[str, ...], k: int) -> float:
+    """How bad it is to break before texts[k], seeing the words around the break: break_cost, and
+    what a pair of words cannot tell: a verb and its infinitive ("going | to be"), a modifier and
+    its noun after a determiner ("the first | person", "a community | pharmacist"), and a new
+    sentence's first word or two left at the end of a line ("deal. There | you have")."""
+    before, after = texts[k - 1], texts[k]
+    cost = break_cost(before, after)
+    if cost <= 1.0:
+        return cost  # after a sentence or a clause: nothing here makes that worse
+    a, b = _bare(before), _bare(after)
+    if a in _CATENATIVES and b == "to":
+        cost += 20.0
+    if (k >= 2 and (_bare(texts[k - 2]) in _MODIFIED or _NUMBERS.match(texts[k - 2])) and not _is_function_word(a)
+            and not _is_function_word(b) and not _NUMBERS.match(b)):
+        cost += 8.0  # det + modifier | noun (or a subject noun | its verb: no better)
+    if a in _MODIFIED and a not in _DETERMINERS and not _is_function_word(b) and not _NUMBERS.match(b):
+        cost += 20.0  # a number or quantifier | its noun: "other | agencies", "three | things"
+    if a in _INDEFINITE and (b in _AUXILIARIES or not _is_function_word(b)):
+        cost += 15.0  # "something | is going on", "that there | is"
+    if (k >= 2 and _ends_sentence(texts[k - 2])) or (k >= 3 and _ends_sentence(texts[k - 3])
+                                                     and break_cost(texts[k - 2], texts[k - 1]) > 1.0):
+        cost += 12.0  # the first word or two of a sentence, alone at the end of a line
+    if _ends_sentence(after) and k + 1 < len(texts):
+        cost += 4.0  # a sentence's last word, alone at the start of the next line
+    return cost
+
+
+# --- cue breaks, over a whole block -------------------------------------------------------
 # --- cue breaks, over a whole block -------------------------------------------------------
 
-def _best_groups(block: list[Word], profile: Profile, gap: float) -> list[list[Word]]:
+def _best_groups(block: list[Word], profile: Profile, gap: float, label: str = "") -> list[list[Word]]:
+    """The block's words in cues; the first cue also holds the speaker's label, if any."""
     n = len(block)
     capacity = profile.max_chars * profile.max_lines
     best = [0.0] + [float("inf")] * n
@@ -171,12 +324,13 @@ def _best_groups(block: list[Word], profile: Profile, gap: float) -> list[list[W
         length = -1
         for i in range(j - 1, -1, -1):
             length += len(block[i].text) + 1
+            shown = length + (len(label) + 1 if label and i == 0 else 0)
             span = block[j - 1].end - block[i].start
-            if j - i > 1 and (length > capacity or span > profile.max_duration):
+            if j - i > 1 and (shown > capacity or span > profile.max_duration):
                 break
             if best[i] == float("inf"):
                 continue
-            cost = best[i] + _cue_cost(block, i, j, length, profile, gap)
+            cost = best[i] + _cue_cost(block, i, j, shown, profile, gap, label if i == 0 else "")
             if cost < best[j]:
                 best[j], back[j] = cost, i
     groups, j = [], n
@@ -186,13 +340,15 @@ def _best_groups(block: list[Word], profile: Profile, gap: float) -> list[list[W
     return groups[::-1]
 
 
-def _cue_cost(block: list[Word], i: int, j: int, length: int, profile: Profile, gap: float) -> float:
+def _cue_cost(block: list[Word], i: int, j: int, length: int, profile: Profile, gap: float,
+              label: str = "") -> float:
     cost = 10.0  # each cue costs something, so cues fill up rather than flicker
     if j < len(block):
-        cost += 4 * break_cost(block[j - 1].text, block[j].text)
+        first = max(0, j - 3)
+        cost += 4 * join_cost([w.text for w in block[first:j + 2]], j - first)
     # A sentence that ends inside a cue and starts another there: better to start a new cue.
     cost += 6.0 * sum(1 for w in block[i:j - 1] if break_cost(w.text, "x") == 0.0)
-    if not _fits_lines(_texts(block[i:j]), profile):
+    if not _fits_lines(_texts(block[i:j], label), profile):
         cost += 1000.0  # one word too long for a line: allowed only when nothing else is
     # The longest the cue could stay up: until just before the next word, and not long after its own.
     room_end = block[j].start - gap if j < len(block) else block[j - 1].end + profile.linger
@@ -211,7 +367,7 @@ def _cue_cost(block: list[Word], i: int, j: int, length: int, profile: Profile, 
         cost += 30.0  # too short to read: better joined to a neighbour
     if length <= profile.max_chars:
         return cost
-    return cost + _best_split(_texts(block[i:j]), profile)[1]
+    return cost + _best_split(_texts(block[i:j], label), profile)[1]
 
 
 # --- lines within a cue ------------------------------------------------------------------
@@ -230,7 +386,7 @@ def _best_split(words: list[str], profile: Profile) -> tuple[int, float]:
         imbalance = len(top) - len(bottom)
         # Balanced or bottom-heavy reads best: a long top line over a short bottom one is worst.
         shape = imbalance / profile.max_chars * (6.0 if imbalance > 0 else 2.0)
-        cost = 2 * break_cost(words[k - 1], words[k]) + shape
+        cost = 2 * join_cost(words, k) + shape
         if cost < best[1]:
             best = (k, cost)
     return best

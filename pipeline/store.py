@@ -79,6 +79,11 @@ class VideoFiles:
         return self.path(".second.json")
 
     @property
+    def speakers(self) -> Path:
+        """Who speaks when in the audio: the speaker turns of the machine's words (a cache)."""
+        return self.path(".speakers.json")
+
+    @property
     def checked(self) -> Path:
         """Words an editor marked checked without changing them (the editor's)."""
         return self.path(".checked.txt")
@@ -105,6 +110,17 @@ class VideoFiles:
     @property
     def glossary(self) -> Path:
         return self.path(".glossary.txt")
+
+    @property
+    def edit_history(self) -> Path:
+        """Earlier versions of the editor's file, one per save from the browser editor, newest
+        last (the editor's: a build never writes or cleans it)."""
+        return self.folder / f".{self.name}.edit.history"
+
+    @property
+    def meta(self) -> Path:
+        """The video's title, description and language as an editor set them (the editor's)."""
+        return self.path(".meta.json")
 
     @property
     def easy_read(self) -> Path:
@@ -140,7 +156,8 @@ class VideoFiles:
         published = [self.path(s) for s in (VTT, SRT, TXT, TRANSCRIPT_PAGE, PREVIEW_PAGE, SNIPPET, EASY_READ_HTML,
                                             MANIFEST)]
         easy_read = [] if self.easy_read_edited() else [self.easy_read, self.easy_read_original]
-        return [*published, *easy_read, self.machine, self.second_opinion, self.words, self.state_file]
+        return [*published, *easy_read, self.machine, self.second_opinion, self.speakers, self.words,
+                self.state_file]
 
     def load_transcript(self, path: Path) -> Transcript | None:
         """A cached transcript, or None when it is missing or unreadable (it is made again)."""

@@ -120,7 +120,7 @@ def test_a_newline_in_a_media_name_cannot_break_the_header_or_the_terminal(tmp_p
     doc = editfile.parse(edit.read_text(encoding="utf-8"), str(edit))
     published = " ".join(t.text for line in doc.lines for t in line.tokens)
     assert "injected" not in published and "Mallory" not in published
-    assert {line.speaker for line in doc.lines} == {None}
+    assert not any("Mallory" in (line.speaker or "") for line in doc.lines)
     assert "injected" not in caption_words(next(folder.glob("*.vtt")))
 
 

@@ -31,7 +31,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..build import BuildConfig
-from .views import Change, Refused, Saver, video_list, video_view
+from .views import Change, Refused, Saver, add_glossary_rule, history, video_list, video_view
 
 DEFAULT_PORT = 8765
 MAX_SAVE_BYTES = 2_000_000
@@ -66,10 +66,30 @@ CAPTION_TRACK = ".vtt"  # the one transcript file the page loads; the others are
 def parse_changes(body: bytes) -> tuple[str, list[Change]]:
     try:
         data = json.loads(body)
-        changes = [Change(int(c["line"]), str(c.get("speaker") or ""), str(c["text"])) for c in data["changes"]]
+        changes = [_change(c) for c in data["changes"]]
         return str(data["base"]), changes
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, AttributeError):
         raise Refused(HTTPStatus.BAD_REQUEST, "the save request is not what the editor page sends") from None
+
+
+def _change(c: dict) -> Change:
+    op = str(c.get("op") or "edit")
+    mark = c.get("mark")
+    return Change(int(c.get("line") or 0) if op != "insert" else 0, str(c.get("speaker") or ""),
+                  str(c.get("text") or "") if op != "edit" else str(c["text"]),
+                  None if mark is None else str(mark), op, int(c.get("after") or 0))
+
+
+def parse_fields(body: bytes, *names: str) -> list[str]:
+    """Text fields of a small JSON request from the editor's page."""
+    try:
+        data = json.loads(body)
+        values = [data[name] for name in names]
+    except (ValueError, KeyError, TypeError):
+        values = None
+    if values is None or not all(isinstance(v, str) for v in values):
+        raise Refused(HTTPStatus.BAD_REQUEST, "the request is not what the editor page sends")
+    return values
 
 
 def resolve_inside(root: Path, relative: str) -> Path | None:
@@ -192,6 +212,10 @@ class EditorServer:
             Route("/static/{name}", self.static),
             Route("/api/videos", self.videos),
             Route("/api/videos/{name:path}/save", self.save, methods=["POST"]),
+            Route("/api/videos/{name:path}/check", self.check, methods=["POST"]),
+            Route("/api/videos/{name:path}/revert", self.revert, methods=["POST"]),
+            Route("/api/videos/{name:path}/history", self.history),
+            Route("/api/glossary", self.glossary, methods=["POST"]),
             Route("/api/videos/{name:path}", self.video),
             Route("/media/{path:path}", self.media),
             Route("/transcripts/{path:path}", self.transcript),
@@ -238,6 +262,33 @@ class EditorServer:
                              "build_error": result.build.error if result.build else None,
                              "video": await run_in_threadpool(video_view, self.config, name)})
 
+    async def check(self, request: Request) -> Response:
+        """An editor marks a word of the review list checked: it leaves the list, its text stays."""
+        self.check_write(request.headers)
+        (key,) = parse_fields(await self.body(request), "key")
+        name = request.path_params["name"]
+        result = await run_in_threadpool(self.saver.mark_checked, name, key)
+        return JSONResponse({"saved": result.saved, "message": result.message,
+                             "build_error": result.build.error if result.build else None,
+                             "video": await run_in_threadpool(video_view, self.config, name)})
+
+    async def revert(self, request: Request) -> Response:
+        self.check_write(request.headers)
+        base, version = parse_fields(await self.body(request), "base", "version")
+        name = request.path_params["name"]
+        result = await run_in_threadpool(self.saver.revert, name, base, version)
+        return JSONResponse({"saved": result.saved, "message": result.message,
+                             "build_error": result.build.error if result.build else None,
+                             "video": await run_in_threadpool(video_view, self.config, name)})
+
+    async def history(self, request: Request) -> Response:
+        return JSONResponse({"versions": await run_in_threadpool(history, self.config, request.path_params["name"])})
+
+    async def glossary(self, request: Request) -> Response:
+        self.check_write(request.headers)
+        wrong, right = parse_fields(await self.body(request), "wrong", "right")
+        return JSONResponse({"message": await run_in_threadpool(add_glossary_rule, self.config, wrong, right)})
+
     def check_write(self, headers: Headers) -> None:
         if not hmac.compare_digest(headers.get("x-edit-token", "").encode(), self.token.encode()):
             raise Refused(HTTPStatus.FORBIDDEN, "missing or wrong edit token: reload the editor page")
@@ -267,7 +318,7 @@ class EditorServer:
 
 async def refused(request: Request, error: Exception) -> Response:
     assert isinstance(error, Refused)
-    return JSONResponse({"error": error.message}, error.status)
+    return JSONResponse({**error.extra, "error": error.message}, error.status)
 
 
 def serve(config: BuildConfig, port: int = DEFAULT_PORT, name: str | None = None,

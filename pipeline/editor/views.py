@@ -8,21 +8,24 @@ so every other byte of the file stays as the editor (or a text editor) left it.
 from __future__ import annotations
 
 import bisect
+import difflib
 import hashlib
 import threading
+import time
 from dataclasses import asdict, dataclass, field
 from http import HTTPStatus
 from pathlib import Path
 from urllib.parse import quote
 
 from ..atomic import atomic_write_bytes
+from ..correct.glossary import parse_glossary
 from ..batch import build_named, videos
 from ..build import BuildConfig, FileResult
 from ..check import audio_for, check_file
 from ..errors import PipelineError
 from ..formats import editfile
 from ..review import ReviewList, review_list
-from ..store import VTT, VideoFiles, video_files
+from ..store import GLOSSARY, VTT, VideoFiles, video_files
 
 BOM = "\ufeff"
 
@@ -30,10 +33,11 @@ BOM = "\ufeff"
 class Refused(Exception):
     """A request the editor turns down: an HTTP status and a message for the page."""
 
-    def __init__(self, status: HTTPStatus, message: str):
+    def __init__(self, status: HTTPStatus, message: str, extra: dict | None = None):
         super().__init__(message)
         self.status = status
         self.message = message
+        self.extra = extra or {}  # more for the page: the line a problem is on, a conflict
 
 
 # --- The editor's file, line by line -------------------------------------------------------------
@@ -50,10 +54,14 @@ class LineParts:
     ending: str  # "\n", "\r\n" or "" for a last line without one
     legacy: bool = False  # the file names speakers the old way ("Name:")
 
-    def render(self, speaker: str, text: str) -> str:
-        parts = [self.mark, editfile.speaker_text(speaker, self.legacy) if speaker else "",
-                 editfile.line_text(text, self.legacy)]
-        return self.indent + " ".join(p for p in parts if p) + self.ending
+    def render(self, speaker: str, text: str, mark: str | None = None) -> str:
+        return self.indent + render_body(self.mark if mark is None else mark, speaker, text, self.legacy) + self.ending
+
+
+def render_body(mark: str, speaker: str, text: str, legacy: bool) -> str:
+    """A content line as the file writes it: mark, speaker, text (escaped where it would misread)."""
+    parts = [mark, editfile.speaker_text(speaker, legacy) if speaker else "", editfile.line_text(text, legacy)]
+    return " ".join(p for p in parts if p)
 
 
 def split_lines(text: str) -> list[str]:
@@ -78,24 +86,99 @@ def content_lines(text: str) -> list[LineParts]:
 
 @dataclass
 class Change:
+    """One edit the page sends. "edit" rewrites line `line` (speaker, text, and the time mark when
+    `mark` is not None; "" removes it); "delete" removes line `line`; "insert" adds a line after
+    line `after` (0: before the first line of the transcript), in the order the inserts come."""
+
     line: int  # the file's line number, as the page was given it
-    speaker: str
-    text: str
+    speaker: str = ""
+    text: str = ""
+    mark: str | None = None
+    op: str = "edit"
+    after: int = 0
 
 
 def apply_changes(text: str, changes: list[Change], path: str) -> str:
     """The file with the changed lines re-rendered and every other line byte for byte as it was."""
+    return apply_operations(text, changes, path)[0]
+
+
+def apply_operations(text: str, changes: list[Change], path: str) -> tuple[str, list[tuple[str, int]]]:
+    """(the new file, where each of its lines came from): ("line", old line number) for a line
+    kept or rewritten, ("insert", index of the change) for a new one, ("raw", number) for notes."""
     raw = split_lines(text)
     parts = {line.number: line for line in content_lines(text)}
-    for change in changes:
+    legacy = editfile.is_legacy(text)
+    ending = "\r\n" if "\r\n" in text else "\n"
+    replaced: dict[int, str | None] = {}  # line number -> its new text, or None when deleted
+    inserts: dict[int, list[tuple[int, str]]] = {}
+    for index, change in enumerate(changes):
+        if change.op == "insert":
+            where = f"{path}:{change.after}" if change.after else path
+            if change.after and change.after not in parts:
+                raise PipelineError(where, "is not a transcript line (reload the page)")
+            speaker, words = change.speaker.strip(), " ".join(change.text.split())
+            _check_speaker(speaker, where, legacy)
+            mark = _mark(change.mark or "", where)
+            if not words:
+                raise PipelineError(where, "a new line needs some text (a word or a [sound])")
+            inserts.setdefault(change.after, []).append((index, render_body(mark, speaker, words, legacy)))
+            continue
         line = parts.get(change.line)
+        where = f"{path}:{change.line}"
         if line is None:
-            raise PipelineError(f"{path}:{change.line}", "is not a transcript line (reload the page)")
+            raise PipelineError(where, "is not a transcript line (reload the page)")
+        if change.line in replaced:
+            raise PipelineError(where, "is changed twice in one save (reload the page)")
+        if change.op == "delete":
+            replaced[change.line] = None
+            continue
+        if change.op != "edit":
+            raise PipelineError(where, f"unknown change {change.op!r}")
         speaker, words = change.speaker.strip(), " ".join(change.text.split())
-        _check_speaker(speaker, f"{path}:{change.line}", line.legacy)
-        if (speaker, words) != (line.speaker, " ".join(line.text.split())):
-            raw[change.line - 1] = line.render(speaker, words)
-    return "".join(raw)
+        _check_speaker(speaker, where, line.legacy)
+        mark = line.mark if change.mark is None else _mark(change.mark, where)
+        if (speaker, words, mark) != (line.speaker, " ".join(line.text.split()), line.mark):
+            replaced[change.line] = line.render(speaker, words, mark)
+    out: list[str] = []
+    origins: list[tuple[str, int]] = []
+
+    def emit(group: list[tuple[int, str]]) -> None:
+        if out and not out[-1].endswith(("\n", "\r")):
+            out[-1] += ending  # a last line without an ending gets one before the new lines
+        for index, body in group:
+            out.append(body + ending)
+            origins.append(("insert", index))
+
+    leading = inserts.pop(0, [])
+    first = min(parts) if parts else None
+    for number, line_text in enumerate(raw, start=1):
+        if number == first and leading:
+            emit(leading)
+            leading = []
+        if number in replaced:
+            if replaced[number] is not None:
+                out.append(replaced[number])
+                origins.append(("line", number))
+        else:
+            out.append(line_text)
+            origins.append(("line" if number in parts else "raw", number))
+        if number in inserts:
+            emit(inserts.pop(number))
+    if leading:
+        emit(leading)
+    return "".join(out), origins
+
+
+def _mark(written: str, where: str) -> str:
+    """A time mark as the page sends it ("00:05.2" or "[00:05.2]", "" for none), as the file writes it."""
+    written = written.strip()
+    if not written:
+        return ""
+    mark = written if written.startswith("[") else f"[{written}]"
+    if not editfile.TIME_MARK.fullmatch(mark):
+        raise PipelineError(where, f"time mark {written!r} is not a time such as 01:23.4")
+    return mark
 
 
 def _check_speaker(speaker: str, where: str, legacy: bool) -> None:
@@ -157,7 +240,7 @@ def video_view(config: BuildConfig, name: str) -> dict:
     edit_bytes = outputs.edit.read_bytes()
     view = {"name": name, "media_url": "/media/" + quote(media.name), "edit_file": str(outputs.edit),
             "edit_sha256": sha256(edit_bytes), "current": is_current(outputs, edit_bytes), "lines": [],
-            "vtt_url": None, "error": None, "to_check": 0}
+            "vtt_url": None, "error": None, "to_check": 0, "review": []}
     vtt = outputs.path(VTT)
     if vtt.is_file():
         view["vtt_url"] = f"/transcripts/{quote(name)}/{quote(vtt.name)}?v={sha256(vtt.read_bytes())[:12]}"
@@ -169,9 +252,13 @@ def video_view(config: BuildConfig, name: str) -> dict:
         view["error"] = str(error)
         return view
     lines = _line_views(text, doc)
+    view["review"] = []
     if view["current"]:
         review = review_list(outputs.folder)
         view["to_check"] = len(review)
+        view["review"] = [{"key": item.key, "word": item.word, "start": item.start, "line": item.line,
+                           "index": item.index, "risk": round(item.risk, 3), "reasons": list(item.reasons),
+                           "alternative": item.alternative} for item in review.items]  # riskiest first
         _attach_words(lines, outputs, review)
     _attach_findings(lines, config, outputs)
     view["lines"] = [asdict(line) for line in lines]
@@ -255,33 +342,69 @@ class Saver:
         self._lock = threading.Lock()
 
     def save(self, name: str, base_sha256: str, changes: list[Change]) -> SaveResult:
-        outputs = outputs_for(self.config, name)
-        if name not in videos(self.config) or not outputs.edit.is_file():
-            raise Refused(HTTPStatus.NOT_FOUND, f"{name}: no such video")
+        outputs = self._outputs(name)
         with self._lock:
             return self._save(outputs, base_sha256, changes)
 
     def _save(self, outputs: VideoFiles, base_sha256: str, changes: list[Change]) -> SaveResult:
         path = str(outputs.edit)
         old = outputs.edit.read_bytes()
-        if sha256(old) != base_sha256:
-            raise Refused(HTTPStatus.CONFLICT, f"{outputs.edit.name} was changed on disk after this page loaded it "
-                                               "(in a text editor?), so nothing was saved. Copy your changes, "
-                                               "reload the page, and make them again.")
+        self._check_base(outputs, old, base_sha256)
         try:
             text = editfile.decode(old, path)
-            new_text = apply_changes(text, changes, path)
-            editfile.parse(new_text, path)
+            new_text, origins = apply_operations(text, changes, path)
         except PipelineError as error:
-            raise Refused(HTTPStatus.BAD_REQUEST, str(error)) from None
+            raise Refused(HTTPStatus.BAD_REQUEST, str(error), _line_of(error, path)) from None
+        try:
+            editfile.parse(new_text, path)
+        except PipelineError as error:  # at a line of the new file: named by the line the page shows
+            raise _refused_at(error, path, origins, changes) from None
         if new_text == text:
             return SaveResult(False, "No changes to save.")
+        return self._write(outputs, old, ((BOM if old.startswith(BOM.encode()) else "") + new_text).encode("utf-8"))
+
+    @staticmethod
+    def _check_base(outputs: VideoFiles, old: bytes, base_sha256: str) -> None:
+        if sha256(old) != base_sha256:
+            raise Refused(HTTPStatus.CONFLICT, f"{outputs.edit.name} was changed on disk after this page loaded it "
+                                               "(in a text editor?), so nothing was saved. Your changes are kept: "
+                                               "merge them with the file as it is now.",
+                          {"conflict": True, "edit_sha256": sha256(old)})
+
+    def _write(self, outputs: VideoFiles, old: bytes, new: bytes) -> SaveResult:
+        """The new file, written safely: the old one kept as .bak and in the history, then rebuilt."""
+        keep_version(outputs, old)
         atomic_write_bytes(outputs.edit_backup, old)
-        atomic_write_bytes(outputs.edit, ((BOM if old.startswith(BOM.encode()) else "") + new_text).encode("utf-8"))
+        atomic_write_bytes(outputs.edit, new)
         result = build_named(self.config, outputs.name, log=lambda _: None)
         if result.error:
             return SaveResult(True, f"Saved, but the captions could not be rebuilt: {result.error}", result)
         return SaveResult(True, f"Saved {outputs.edit.name} and rebuilt the captions.", result)
+
+    def revert(self, name: str, base_sha256: str, version: str) -> SaveResult:
+        """The editor's file as it was in an earlier version (from its history), saved as a new
+        version: the one it replaces joins the history, so a revert can itself be undone."""
+        outputs = self._outputs(name)
+        with self._lock:
+            old = outputs.edit.read_bytes()
+            self._check_base(outputs, old, base_sha256)
+            source = version_path(outputs, version)
+            if source is None:
+                raise Refused(HTTPStatus.NOT_FOUND, "no such version (reload the page)")
+            data = source.read_bytes()
+            try:
+                editfile.parse(editfile.decode(data, str(outputs.edit)), str(outputs.edit))
+            except PipelineError as error:
+                raise Refused(HTTPStatus.BAD_REQUEST, f"that version cannot be used: {error}") from None
+            if data == old:
+                return SaveResult(False, "That version is the file as it is now.")
+            return self._write(outputs, old, data)
+
+    def _outputs(self, name: str) -> VideoFiles:
+        outputs = outputs_for(self.config, name)
+        if name not in videos(self.config) or not outputs.edit.is_file():
+            raise Refused(HTTPStatus.NOT_FOUND, f"{name}: no such video")
+        return outputs
 
     def mark_checked(self, name: str, key: str) -> SaveResult:
         """An editor looked at a word on the review list and it is right: it leaves the list (and
@@ -301,3 +424,89 @@ class Saver:
             atomic_write_bytes(outputs.checked, (old + ("" if old.endswith("\n") else "\n") + key + "\n").encode())
             result = build_named(self.config, name, log=lambda _: None)  # the counts in the published files
         return SaveResult(True, f"Marked {key.split(' ', 1)[1]!r} as checked.", result)
+
+
+def _line_of(error: PipelineError, path: str) -> dict:
+    """The line a problem is on, when its message names one of this file's lines."""
+    prefix = path + ":"
+    if error.path.startswith(prefix) and error.path[len(prefix):].isdigit():
+        return {"line": int(error.path[len(prefix):])}
+    return {}
+
+
+def _refused_at(error: PipelineError, path: str, origins: list[tuple[str, int]], changes: list[Change]) -> Refused:
+    """A problem in the new file, named by the line of the file the page shows (or the new line)."""
+    at = _line_of(error, path).get("line")
+    if at is None or not 0 < at <= len(origins):
+        return Refused(HTTPStatus.BAD_REQUEST, str(error))
+    kind, number = origins[at - 1]
+    if kind == "insert":
+        after = changes[number].after
+        where = f"{path}: the new line after line {after}" if after else f"{path}: a new first line"
+        return Refused(HTTPStatus.BAD_REQUEST, f"{where}: {error.problem}", {"change": number})
+    return Refused(HTTPStatus.BAD_REQUEST, f"{path}:{number}: {error.problem}", {"line": number})
+
+
+# --- History: each version a save replaced, beside the file ---------------------------------------
+
+HISTORY_KEPT = 50
+
+
+def keep_version(outputs: VideoFiles, data: bytes) -> None:
+    """Keep this version of the editor's file in its history folder; the oldest go past 50."""
+    folder = outputs.edit_history
+    folder.mkdir(exist_ok=True)
+    name = f"{time.time_ns()}.txt"
+    atomic_write_bytes(folder / name, data)
+    for stale in sorted(p for p in folder.glob("*.txt") if p.stem.isdigit())[:-HISTORY_KEPT]:
+        stale.unlink(missing_ok=True)
+
+
+def version_path(outputs: VideoFiles, version: str) -> Path | None:
+    if not version.isdigit():
+        return None
+    path = outputs.edit_history / f"{version}.txt"
+    return path if path.is_file() else None
+
+
+def history(config: BuildConfig, name: str) -> list[dict]:
+    """The saved versions of a video's file, newest first: when, and how many lines differ from now."""
+    outputs = outputs_for(config, name)
+    if name not in videos(config) or not outputs.edit.is_file():
+        raise Refused(HTTPStatus.NOT_FOUND, f"{name}: no such video")
+    now = outputs.edit.read_bytes().decode("utf-8", "replace").splitlines()
+    versions = []
+    folder = outputs.edit_history
+    for path in sorted((p for p in folder.glob("*.txt") if p.stem.isdigit()), reverse=True) if folder.is_dir() else []:
+        lines = path.read_bytes().decode("utf-8", "replace").splitlines()
+        differ = sum(max(i2 - i1, j2 - j1) for tag, i1, i2, j1, j2 in
+                     difflib.SequenceMatcher(None, lines, now, autojunk=False).get_opcodes() if tag != "equal")
+        versions.append({"version": path.stem, "saved_at": int(path.stem) / 1e9, "lines_differ": differ,
+                         "sha256": sha256(path.read_bytes())})
+    return versions
+
+
+# --- The glossary ----------------------------------------------------------------------------------
+
+def add_glossary_rule(config: BuildConfig, wrong: str, right: str) -> str:
+    """Append `wrong -> right` to transcripts/glossary.txt (atomically), if the glossary still reads."""
+    wrong, right = " ".join(wrong.split()), " ".join(right.split())
+    if not wrong or not right or "->" in wrong or "->" in right or "#" in wrong[:1]:
+        raise Refused(HTTPStatus.BAD_REQUEST, "a glossary rule needs words on both sides, without '->'")
+    path = config.transcripts_dir / GLOSSARY
+    with _glossary_lock:
+        return _append_rule(path, wrong, right)
+
+
+_glossary_lock = threading.Lock()
+
+
+def _append_rule(path: Path, wrong: str, right: str) -> str:
+    try:
+        old = editfile.decode(path.read_bytes(), str(path)) if path.is_file() else ""
+        new = old + ("" if not old or old.endswith("\n") else "\n") + f"{wrong} -> {right}\n"
+        parse_glossary(new, str(path))
+    except PipelineError as error:
+        raise Refused(HTTPStatus.BAD_REQUEST, str(error)) from None
+    atomic_write_bytes(path, new.encode("utf-8"))
+    return f"Added “{wrong} -> {right}” to {path.name}; it applies to the machine's words of videos built from now on."

@@ -7,6 +7,17 @@ A line starts with a time mark; ``>> Name:`` after it names the speaker from the
 square brackets describe a sound; lines starting with ``#`` are comments. A line whose text
 must start with ``>>`` or ``#`` starts with a backslash, which is not published.
 
+Where the machine heard more than one voice, the first draft starts a line at each change of
+voice with a placeholder (``>> Speaker 2:``), and a speakers table at the top names each voice
+once, for every one of its turns::
+
+    # speaker: Speaker 1 = Lisa Cooper
+    # speaker: Speaker 2 = Nicki
+
+A table row is a comment to any text editor and is read only here: ``# speaker:``, the name as
+the lines give it, ``=``, and the name to publish (empty: not named yet). Two voices given one
+name are one person.
+
 Files written before speakers needed ``>>`` (their header says "start a line with the name and
 a colon") keep their rule: there, ``Name:`` at the start of a line names the speaker.
 
@@ -44,6 +55,14 @@ SPEAKER = re.compile(r"^>>[ \t]*([^:\s][^:]{0,59}?)[ \t]*:(?=\s|$)")
 LEGACY_SPEAKER = re.compile(r"^([A-Z][\w'’.-]*(?: [A-Z][\w'’.-]*){0,3}):(?=\s|$)")
 ESCAPE = "\\"
 _TOKEN = re.compile(r"\[[^\[\]]*\]|[^\s\[\]]+|[\[\]]")
+SPEAKER_ROW = re.compile(r"^#[ \t]*speaker[ \t]*:(.*)$", re.IGNORECASE)
+SPEAKERS_INTRO = """\
+# Who is speaking: the machine heard {count} voices and starts a line with ">> Speaker 1:",
+# ">> Speaker 2:" ... where the voice changes. Name each voice once, after its "=" below; the
+# name is then shown on every turn of that voice. Give two voices one name if they are one
+# person; move or change a ">> Speaker N:" where the machine got a turn wrong. A voice with no
+# name is shown to viewers as "Speaker N".
+"""
 LINE_CHARS = 84  # about two caption lines: a line an editor can check against the video
 PAUSE = 1.0
 
@@ -58,8 +77,9 @@ class Token:
 class EditLine:
     number: int  # 1-based line number in the file, for error messages
     mark: float | None
-    speaker: str | None  # the speaker in force on this line
+    speaker: str | None  # the speaker in force on this line, named by the speakers table
     tokens: tuple[Token, ...] = ()
+    voice: str | None = None  # the speaker in force as the lines write it (">> Speaker 2:")
 
     @property
     def words(self) -> list[Token]:
@@ -76,6 +96,15 @@ class EditDocument:
 
     def marks_after(self, duration: float) -> list[EditLine]:
         return [line for line in self.lines if line.mark is not None and line.mark > duration + 0.05]
+
+
+@dataclass(frozen=True)
+class SpeakerRow:
+    """One row of the speakers table: "# speaker: Speaker 2 = Nicki"."""
+
+    number: int  # 1-based line number in the file
+    voice: str  # the speaker as the lines name it: a placeholder such as "Speaker 2", or a name
+    name: str  # the name to publish for it; "" while it has none
 
 
 @dataclass(frozen=True)
@@ -132,9 +161,10 @@ def decode(data: bytes, path: str) -> str:
 
 def parse(text: str, path: str) -> EditDocument:
     lines: list[EditLine] = []
-    speaker: str | None = None
+    voice: str | None = None
     previous_mark: float | None = None
     legacy = is_legacy(text)
+    names = speaker_names(text, path)
     for number, raw in enumerate(text.splitlines(), start=1):
         content = raw.strip()
         if not content or content.startswith("#"):
@@ -148,11 +178,70 @@ def parse(text: str, path: str) -> EditDocument:
                                            f"({format_mark(previous_mark)}); marks must go forward")
             previous_mark = mark
         if split.speaker:
-            speaker = split.speaker
+            voice = split.speaker
         tokens = tuple(_token(t, where) for t in _TOKEN.findall(split.text))
         if tokens or mark is not None:
-            lines.append(EditLine(number, mark, speaker, tokens))
+            lines.append(EditLine(number, mark, names.get(voice, voice) if voice else None, tokens, voice))
     return EditDocument(tuple(lines))
+
+
+def speakers_table(text: str, path: str) -> list[SpeakerRow]:
+    """The rows of the speakers table, wherever they are in the file (the draft puts them at
+    the top), or an error naming the line that is not a row."""
+    rows: list[SpeakerRow] = []
+    seen: dict[str, SpeakerRow] = {}
+    for number, raw in enumerate(text.splitlines(), start=1):
+        match = SPEAKER_ROW.match(raw.strip())
+        if not match:
+            continue
+        where = f"{path}:{number}"
+        voice, equals, name = match.group(1).partition("=")
+        voice, name = voice.strip(), name.strip()
+        if not equals or not voice:
+            raise PipelineError(where, 'a speakers table line is "# speaker: Speaker 1 = Name" '
+                                       '(the voice as the lines name it, "=", then its name)')
+        for what in (voice, name):
+            if what and not valid_speaker(what):
+                raise PipelineError(where, f"{shown(what)} is not a name the file can hold: "
+                                           "at most 60 characters, no colon")
+        if voice in seen and seen[voice].name != name:
+            raise PipelineError(where, f"{shown(voice)} is named twice: here and on line {seen[voice].number} "
+                                       f"({shown(seen[voice].name or 'no name')})")
+        seen[voice] = SpeakerRow(number, voice, name)
+        rows.append(seen[voice])
+    return rows
+
+
+def speaker_names(text: str, path: str) -> dict[str, str]:
+    """The speakers table as a mapping: each voice that has a name -> its name."""
+    return {row.voice: row.name for row in speakers_table(text, path) if row.name}
+
+
+def set_speaker_name(text: str, voice: str, name: str) -> str:
+    """The file with `voice` named `name` ("" to unname it) in the speakers table: its row
+    rewritten, or a row added after the last one (after the header when there is no table).
+    Every other line stays byte for byte as it was."""
+    if not valid_speaker(voice) or (name and not valid_speaker(name)):
+        raise ValueError(f"not a name the file can hold: {voice!r} = {name!r}")
+    lines = text.splitlines(keepends=True)
+    row = f"# speaker: {voice} = {name}".rstrip()
+    ending = "\r\n" if lines and lines[0].endswith("\r\n") else "\n"
+    rows = speakers_table(text, "")
+    for found in rows:
+        if found.voice == voice:
+            line = lines[found.number - 1]
+            lines[found.number - 1] = row + line[len(line.rstrip("\r\n")):]
+            return "".join(lines)
+    if rows:
+        at = rows[-1].number
+    else:  # after the header's comments and the blank line that ends them
+        at = 0
+        while at < len(lines) and lines[at].startswith("#"):
+            at += 1
+    if at and not lines[at - 1].endswith(("\n", "\r")):
+        lines[at - 1] += ending
+    lines.insert(at, row + ending)
+    return "".join(lines)
 
 
 def _seconds(written: str, where: str) -> float:
@@ -180,8 +269,15 @@ def header(media_name: str) -> str:
 
 
 def render(transcript: Transcript, media_name: str) -> str:
-    """The editor's file as a build first writes it: a line per sentence or caption-sized chunk."""
+    """The editor's file as a build first writes it: a line per sentence or caption-sized chunk,
+    and a new line at each change of voice. Where more than one voice speaks, a speakers table
+    after the header has a row for each, to name it once."""
     out = [header(media_name)]
+    voices = list(dict.fromkeys(w.speaker for w in transcript.words if w.speaker and not w.sound))
+    if len(voices) > 1:
+        out.append(SPEAKERS_INTRO.format(count=len(voices)))
+        out += [f"# speaker: {voice} =\n" for voice in voices]
+        out.append("\n")
     speaker = None
     for chunk in chunk_words(transcript.words):
         prefix = ""

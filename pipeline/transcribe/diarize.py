@@ -37,11 +37,11 @@ WINDOW = 1.5  # seconds of speech per embedding
 HOP = 0.75  # seconds between windows
 SHORTEST_WINDOW = 0.75  # a stretch of speech shorter than this is judged by the windows around it
 JOIN = 0.6  # words closer than this are one stretch of speech
-# Cosine distance between two groups of windows (average linkage) above which they are two
-# voices. Measured (.bench/speakers.py): windows of one voice average 0.10-0.22 apart, windows
-# of two different voices 0.35-0.60.
-THRESHOLD = 0.3
-MIN_VOICE = 3.0  # seconds of speech a voice needs to stand on its own; less joins the nearest voice
+SPLIT = 0.3  # cosine distance (average linkage) within which windows are surely one voice
+# Cosine distance between the mean voices of two groups of windows at or above which they are
+# two voices (measured in .bench/speakers.py).
+THRESHOLD = 0.25
+MIN_VOICE = 2.0  # seconds of speech a voice needs to stand on its own; less joins the nearest voice
 MIN_TURN = 1.0  # seconds: a shorter turn between two turns of one voice is that voice
 SNAP = 0.8  # seconds: a change of voice moves to the longest pause this close to it
 MAX_CLUSTERED = 2500  # windows clustered directly; the others join the nearest voice found
@@ -213,14 +213,15 @@ class Windows:
 def embed_windows(pcm: Path, runs: list[tuple[float, float]], window: float = WINDOW, hop: float = HOP,
                   batch: int = 64) -> Windows:
     """Voice embeddings of windows over the speech: every `hop` seconds a window of `window`
-    seconds, within each stretch; a stretch shorter than a window is one window of its own."""
+    seconds, within each stretch; a stretch shorter than a window is one window of its own.
+    (Leaving the pauses inside a stretch out of the windows, as Resemblyzer's own preprocessing
+    does, was measured and made no voice clearer: .bench/speakers.md.)"""
     width, step = round(window * FRAMES_PER_SECOND), round(hop * FRAMES_PER_SECOND)
     spans, full, short = [], [], []
     gain = _gain(pcm, runs)
     for start, end in runs:
         first = max(0, int(start * SAMPLE_RATE))
-        samples = load_pcm(pcm, first, int(end * SAMPLE_RATE) + 1) * gain
-        mels = mel_frames(samples)
+        mels = mel_frames(load_pcm(pcm, first, int(end * SAMPLE_RATE) + 1) * gain)
         if len(mels) < width:
             if end - start >= SHORTEST_WINDOW:
                 short.append((len(spans), mels))
@@ -259,7 +260,14 @@ def _gain(pcm: Path, runs: list[tuple[float, float]]) -> float:
 
 def cluster(windows: Windows, speakers: int | None = None, threshold: float = THRESHOLD,
             min_voice: float = MIN_VOICE) -> np.ndarray:
-    """A voice for each window (0, 1, ... in order of first appearance)."""
+    """A voice for each window (0, 1, ... in order of first appearance).
+
+    First many small groups of windows that are surely one voice (average linkage, SPLIT);
+    then the two groups whose mean voices are closest are joined, again and again, until the
+    closest two are `threshold` apart (or `speakers` groups are left). A group with less than
+    `min_voice` seconds of speech joins its nearest group first: a cough, a laugh or one noisy
+    window is too little to be a voice of its own. Mean voices are compared rather than single
+    windows because one 1.5 s window is a noisy measure of a voice and a mean of many is not."""
     n = len(windows.spans)
     if n == 0:
         return np.zeros(0, dtype=int)
@@ -268,46 +276,41 @@ def cluster(windows: Windows, speakers: int | None = None, threshold: float = TH
     from sklearn.cluster import AgglomerativeClustering
 
     chosen = np.arange(n) if n <= MAX_CLUSTERED else np.linspace(0, n - 1, MAX_CLUSTERED).round().astype(int)
-    if speakers:
-        model = AgglomerativeClustering(n_clusters=min(speakers, len(chosen)), metric="cosine", linkage="average")
-    else:
-        model = AgglomerativeClustering(n_clusters=None, distance_threshold=threshold, metric="cosine",
-                                        linkage="average")
+    embeddings = windows.embeddings[chosen]
+    first = AgglomerativeClustering(n_clusters=None, distance_threshold=SPLIT, metric="cosine",
+                                    linkage="average").fit_predict(embeddings)
+    groups = [np.flatnonzero(first == label) for label in np.unique(first)]
+    seconds = [_covered(windows.spans[chosen[g]]) for g in groups]
+    wanted = speakers or 1
+    while len(groups) > wanted:
+        centres = _centroids(embeddings, groups)
+        distance = 1.0 - centres @ centres.T
+        np.fill_diagonal(distance, np.inf)
+        small = min(range(len(groups)), key=lambda k: seconds[k])
+        if seconds[small] < min_voice:
+            i, j = small, int(np.argmin(distance[small]))
+        else:
+            i, j = np.unravel_index(int(np.argmin(distance)), distance.shape)
+            if not speakers and distance[i, j] >= threshold:
+                break
+        i, j = min(i, j), max(i, j)
+        groups[i] = np.concatenate([groups[i], groups[j]])
+        seconds[i] = _covered(windows.spans[chosen[groups[i]]])
+        del groups[j], seconds[j]
     labels = np.full(n, -1)
-    labels[chosen] = model.fit_predict(windows.embeddings[chosen])
-    if len(chosen) < n:
-        labels = _nearest(windows.embeddings, labels, np.unique(labels[chosen]))
-    if not speakers:
-        labels = _drop_small(windows, labels, min_voice)
+    for label, group in enumerate(groups):
+        labels[chosen[group]] = label
+    if len(chosen) < n:  # the windows left out join the nearest voice
+        centres = _centroids(windows.embeddings, [np.flatnonzero(labels == v) for v in range(len(groups))])
+        nearest = np.argmax(windows.embeddings @ centres.T, axis=1)
+        labels = np.where(labels < 0, nearest, labels)
     return _in_order(labels)
 
 
-def _centroids(embeddings: np.ndarray, labels: np.ndarray, voices) -> np.ndarray:
-    centres = np.stack([embeddings[labels == v].mean(axis=0) for v in voices])
+def _centroids(embeddings: np.ndarray, groups: list[np.ndarray]) -> np.ndarray:
+    """The mean voice of each group of windows, L2-normed."""
+    centres = np.stack([embeddings[g].mean(axis=0) for g in groups])
     return centres / np.maximum(np.linalg.norm(centres, axis=1, keepdims=True), 1e-12)
-
-
-def _nearest(embeddings: np.ndarray, labels: np.ndarray, voices) -> np.ndarray:
-    voices = list(voices)
-    centres = _centroids(embeddings, labels, voices)
-    nearest = np.array(voices)[np.argmax(embeddings @ centres.T, axis=1)]
-    return np.where(labels < 0, nearest, labels)
-
-
-def _drop_small(windows: Windows, labels: np.ndarray, min_voice: float) -> np.ndarray:
-    """A voice with less than min_voice seconds of speech is too little to be sure of: its
-    windows join the nearest voice (a cough, a laugh, one noisy window are not a new speaker)."""
-    while True:
-        voices = np.unique(labels)
-        if len(voices) < 2:
-            return labels
-        seconds = {v: _covered(windows.spans[labels == v]) for v in voices}
-        smallest = min(voices, key=lambda v: seconds[v])
-        if seconds[smallest] >= min_voice:
-            return labels
-        labels = labels.copy()
-        labels[labels == smallest] = -1
-        labels = _nearest(windows.embeddings, labels, [v for v in voices if v != smallest])
 
 
 def _covered(spans: np.ndarray) -> float:
@@ -337,7 +340,7 @@ def word_voices(words: list[Word], windows: Windows, labels: np.ndarray) -> list
     out: list[int | None] = [None] * len(words)
     if not voices:
         return out
-    centres = _centroids(windows.embeddings, labels, voices)
+    centres = _centroids(windows.embeddings, [np.flatnonzero(labels == v) for v in voices])
     similarity = windows.embeddings @ centres.T  # (windows, voices)
     middles = windows.spans.mean(axis=1)
     for k, word in enumerate(words):
@@ -442,17 +445,18 @@ def diarize(pcm: Path, words: list[Word], speakers: int | None = None) -> Diaris
     runs = speech_runs(words)
     if not runs:
         return Diarisation((), 0)
-    windows = embed_windows(pcm, runs)
+    return turns_from(words, embed_windows(pcm, runs), speakers)
+
+
+def turns_from(words: list[Word], windows: Windows, speakers: int | None = None) -> Diarisation:
     labels = cluster(windows, speakers)
-    voices = word_voices(words, windows, labels)
-    turns = turns_of(words, voices)
-    found = len({t.voice for t in turns})
-    if found < 2:
-        return Diarisation((), found)
+    turns = turns_of(words, word_voices(words, windows, labels))
     order: dict[int, int] = {}
     for turn in turns:
         order.setdefault(turn.voice, len(order))
-    return Diarisation(tuple(replace(t, voice=order[t.voice]) for t in turns), found)
+    if len(order) < 2:
+        return Diarisation((), len(order))
+    return Diarisation(tuple(replace(t, voice=order[t.voice]) for t in turns), len(order))
 
 
 def label_words(transcript: Transcript, diarisation: Diarisation) -> Transcript:
@@ -530,19 +534,22 @@ def diarisation_error(reference: list[tuple[float, float, str]], hypothesis: lis
             "confusion": confusion / max(total, 1), "seconds": total * step}
 
 
-def changes(segments: list[tuple[float, float, str]]) -> list[float]:
-    """Where the speaker changes: the middle of the pause between two speakers' segments."""
-    return [(a[1] + b[0]) / 2 for a, b in zip(segments, segments[1:]) if a[2] != b[2]]
+def changes(segments: list[tuple[float, float, str]]) -> list[tuple[float, float]]:
+    """Where the speaker changes: the pause between two speakers' segments, (from, to)."""
+    return [(a[1], max(a[1], b[0])) for a, b in zip(segments, segments[1:]) if a[2] != b[2]]
 
 
-def change_recall(reference: list[float], found: list[float], tolerance: float = 0.5) -> tuple[int, int]:
-    """(reference changes found within `tolerance` seconds, reference changes); each found change
-    counts for one reference change at most."""
-    free = sorted(found)
+def change_recall(reference: list[tuple[float, float]], found: list[tuple[float, float]],
+                  tolerance: float = 0.5) -> tuple[int, int]:
+    """(reference changes found, reference changes). A reference change is the middle of its
+    pause; a change found between two words is anywhere in the pause between them, and is right
+    within `tolerance` seconds of it. Each change found counts for one reference change at most."""
+    free = list(found)
     hits = 0
-    for t in sorted(reference):
-        near = [f for f in free if abs(f - t) <= tolerance]
-        if near:
-            free.remove(min(near, key=lambda f: abs(f - t)))
+    for a, b in sorted(reference):
+        t = (a + b) / 2
+        distance = [max(0.0, start - t, t - end) for start, end in free]
+        if distance and min(distance) <= tolerance:
+            del free[int(np.argmin(distance))]
             hits += 1
     return hits, len(reference)

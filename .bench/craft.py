@@ -1,0 +1,182 @@
+"""Measurements for "captions as a professional subtitler makes them" (tests/test_craft.py):
+
+    .venv/bin/python .bench/craft.py edit      # wall time of `python -m pipeline build` after an edit
+    .venv/bin/python .bench/craft.py breaks    # share of line and cue breaks inside a phrase
+    .venv/bin/python .bench/craft.py punct     # sentences that start with a capital and end with punctuation
+    .venv/bin/python .bench/craft.py onset     # first word / first cue against the first voiced frame
+
+`edit` builds the demo (media/cse-signs-demo.mp4 with the committed editor's file) once into
+$TMPDIR/captions-craft-demo/ (the default model; kept, so later runs only check it), then for each edit
+copies that folder to a temp folder, changes the editor's file and times a child process
+`python -m pipeline build` (median of 3; each run uses other words, so the alignment cache,
+which is shared, does not answer for it).
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+DEMO = DEMO_NAME = "cse-signs-demo"
+WORK = Path(tempfile.gettempdir()) / "captions-craft-demo"  # kept between runs
+PY = str(ROOT / ".venv" / "bin" / "python")
+
+
+CPU: list[float] = []  # CPU seconds (user + system) of each child build, beside its wall time
+
+
+def build(media: Path, transcripts: Path, *extra: str) -> float:
+    """Wall seconds of one child `python -m pipeline build` (its CPU seconds go to CPU)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    subprocess.run([PY, "-m", "pipeline", "build", "--media-dir", str(media), "--transcripts-dir", str(transcripts),
+                    *extra], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    CPU.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+    return wall
+
+
+def demo_built() -> Path:
+    """$TMPDIR/captions-craft-demo/{media,transcripts}, built with the default model."""
+    media, transcripts = WORK / "media", WORK / "transcripts"
+    if not (transcripts / DEMO / f"{DEMO}.words.json").is_file():
+        media.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / "media" / f"{DEMO}.mp4", media)
+        shutil.copytree(ROOT / "transcripts" / DEMO, transcripts / DEMO, dirs_exist_ok=True)
+    build(media, transcripts)
+    return WORK
+
+
+# (line prefix, old text, new text per run): a one-word change and a two-word insertion in one line.
+EDITS = {
+    "one-word change": ("[00:46.7]", "a community nurse", ["a school nurse", "a district nurse", "a practice nurse"]),
+    "two-word insertion": ("[01:56.7]", "have the power", ["have the real legal power", "have the very real power",
+                                                       "have the full legal power"]),
+}
+
+
+def edit(runs: int = 3) -> dict[str, float]:
+    base = demo_built()
+    out = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        noop = []
+        CPU.clear()
+        for run in range(runs):
+            noop.append(build(base / "media", base / "transcripts"))
+        out["no-op"] = (statistics.median(noop), statistics.median(CPU))
+        for name, (prefix, old, news) in EDITS.items():
+            times = []
+            CPU.clear()
+            for run, new in enumerate(news[:runs]):
+                work = Path(tmp) / f"{name}-{run}".replace(" ", "-")
+                shutil.copytree(base / "transcripts", work)
+                edit_file = work / DEMO / f"{DEMO}.edit.txt"
+                lines = edit_file.read_text(encoding="utf-8").splitlines(keepends=True)
+                [k] = [k for k, line in enumerate(lines) if line.startswith(prefix)]
+                assert old in lines[k], (old, lines[k])
+                lines[k] = lines[k].replace(old, new, 1)
+                edit_file.write_text("".join(lines), encoding="utf-8")
+                times.append(build(base / "media", work))
+            out[name] = (statistics.median(times), statistics.median(CPU))
+            print(f"{name}: {', '.join(f'{t:.2f}' for t in times)} s wall, "
+                  f"{', '.join(f'{t:.2f}' for t in CPU)} s CPU", flush=True)
+    print(f"load average: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    print("| build | wall (median of 3) | CPU, user + system (median) |\n|---|---|---|")
+    for name, (wall, cpu) in out.items():
+        print(f"| {name} | {wall:.2f} s | {cpu:.2f} s |")
+    return out
+
+
+def _head_layout():
+    """layout.py as last committed, to compare with (loaded from git, never written to disk)."""
+    import importlib.util
+    import types
+
+    source = subprocess.run(["git", "show", "HEAD:pipeline/layout.py"], cwd=ROOT, capture_output=True, text=True,
+                            check=True).stdout
+    module = types.ModuleType("pipeline._layout_head")
+    module.__package__ = "pipeline"
+    exec(compile(source, "HEAD:pipeline/layout.py", "exec"), module.__dict__)
+    return module
+
+
+def _share_inside(layout_module, marked_texts, profile_name: str, pace: float | None = None,
+                  published=None) -> tuple[int, int, int, list[str]]:
+    """(breaks, inside a phrase "~", forbidden "=", examples) over hand-marked texts laid out as
+    speech at `pace`, or over the published words (their real times) matched to the marks."""
+    from difflib import SequenceMatcher
+
+    from pipeline.transcript import Segment, Transcript, Word
+    from pipeline.transcript import normalise_token
+    from tests.craft_phrases import breaks_of, parse
+
+    profile = layout_module.PROFILES[profile_name]
+    total = soft = hard = 0
+    examples = []
+    for marked in marked_texts:
+        words, marks = parse(marked)
+        if published is None:
+            timed = [Word(w, k * pace, k * pace + 0.8 * pace, 0.9) for k, w in enumerate(words)]
+            where = {k: k for k in range(len(words) + 1)}
+        else:
+            timed = published.words
+            where = {}
+            matcher = SequenceMatcher(None, [normalise_token(w.text) for w in timed],
+                                      [normalise_token(w) for w in words], autojunk=False)
+            for op, i1, i2, j1, j2 in matcher.get_opcodes():
+                if op == "equal":
+                    where.update({i: j for i, j in zip(range(i1, i2), range(j1, j2))})
+        cues = layout_module.layout(Transcript([Segment(timed)], "en", timed[-1].end + 5), profile)
+        for k in breaks_of(cues):
+            total += 1
+            if k in where and k - 1 in where and where[k] == where[k - 1] + 1:
+                mark = marks.get(where[k])
+                soft += mark == "~"
+                hard += mark == "="
+                if mark:
+                    examples.append(f"{timed[k - 1].text} {mark} {timed[k].text}")
+    return total, soft, hard, examples
+
+
+def breaks() -> None:
+    """Share of line and cue breaks inside a phrase, against the hand-made marks of
+    tests/craft_phrases.py: the committed layout (HEAD) and this one."""
+    from pipeline import layout as current
+    from pipeline.transcript import Transcript
+    from tests.craft_phrases import DEMO, SENTENCES
+
+    words_json = demo_built() / "transcripts" / DEMO_NAME / f"{DEMO_NAME}.words.json"
+    published = Transcript.from_json(words_json.read_text(encoding="utf-8"))
+    head = _head_layout()
+    print("| text | profile | layout | breaks | inside a phrase (~) | forbidden (=) |\n|---|---|---|---|---|---|")
+    for label, texts, pace, words in [("24 sentences, one by one", SENTENCES, 0.4, None),
+                                      ("24 sentences as one talk", [" ".join(SENTENCES)], 0.4, None),
+                                      ("demo, published words and times", [DEMO], None, published)]:
+        for profile in ("default", "bbc"):
+            for name, module in (("HEAD", head), ("now", current)):
+                n, soft, hard, examples = _share_inside(module, texts, profile, pace, words)
+                print(f"| {label} | {profile} | {name} | {n} | {soft} ({soft / n:.0%}) | {hard} ({hard / n:.0%}) |")
+                if name == "now" and examples:
+                    print(f"<!-- {'; '.join(examples)} -->")
+
+
+def main(argv: list[str]) -> int:
+    parts = argv or ["edit", "breaks"]
+    for part in parts:
+        print(f"## {part}", flush=True)
+        globals()[part]()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
