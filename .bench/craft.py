@@ -97,16 +97,20 @@ def edit(runs: int = 3) -> dict[str, float]:
     return out
 
 
+BEFORE = "02f8eed"  # the last commit before this work
+
+
 def _head_layout():
-    """layout.py as last committed, to compare with (loaded from git, never written to disk)."""
+    """layout.py before this work, to compare with (loaded from git, never written to disk)."""
     import importlib.util
     import types
 
-    source = subprocess.run(["git", "show", "HEAD:pipeline/layout.py"], cwd=ROOT, capture_output=True, text=True,
+    source = subprocess.run(["git", "show", f"{BEFORE}:pipeline/layout.py"], cwd=ROOT, capture_output=True, text=True,
                             check=True).stdout
     module = types.ModuleType("pipeline._layout_head")
     module.__package__ = "pipeline"
-    exec(compile(source, "HEAD:pipeline/layout.py", "exec"), module.__dict__)
+    sys.modules[module.__name__] = module
+    exec(compile(source, f"{BEFORE}:pipeline/layout.py", "exec"), module.__dict__)
     return module
 
 
@@ -150,7 +154,7 @@ def _share_inside(layout_module, marked_texts, profile_name: str, pace: float | 
 
 def breaks() -> None:
     """Share of line and cue breaks inside a phrase, against the hand-made marks of
-    tests/craft_phrases.py: the committed layout (HEAD) and this one."""
+    tests/craft_phrases.py: the layout before this work (BEFORE) and this one."""
     from pipeline import layout as current
     from pipeline.transcript import Transcript
     from tests.craft_phrases import DEMO, SENTENCES
@@ -163,7 +167,7 @@ def breaks() -> None:
                                       ("24 sentences as one talk", [" ".join(SENTENCES)], 0.4, None),
                                       ("demo, published words and times", [DEMO], None, published)]:
         for profile in ("default", "bbc"):
-            for name, module in (("HEAD", head), ("now", current)):
+            for name, module in (("before", head), ("now", current)):
                 n, soft, hard, examples = _share_inside(module, texts, profile, pace, words)
                 print(f"| {label} | {profile} | {name} | {n} | {soft} ({soft / n:.0%}) | {hard} ({hard / n:.0%}) |")
                 if name == "now" and examples:

@@ -118,11 +118,6 @@ class VideoFiles:
         return self.folder / f".{self.name}.edit.history"
 
     @property
-    def meta(self) -> Path:
-        """The video's title, description and language as an editor set them (the editor's)."""
-        return self.path(".meta.json")
-
-    @property
     def easy_read(self) -> Path:
         return self.path(EASY_READ)
 

@@ -131,7 +131,7 @@ def machine_words(transcripts: Path, name: str) -> list[Word]:
     """The machine's words with the turns the build found (as the first draft was made from them)."""
     from pipeline.store import video_files
 
-    files = video_files(transcripts, f"{name}.flac")
+    files = video_files(transcripts, name)
     machine = files.load_transcript(files.machine)
     found = diarize.Diarisation.from_json(files.speakers.read_text(encoding="utf-8"),
                                           diarize.cache_key(machine.audio_sha256, machine.words, None))
@@ -151,7 +151,7 @@ def who_says(word: Word, reference: list[RefTurn]) -> str:
 def test_each_turn_of_a_dialogue_starts_at_its_first_word(dialogues, name):
     _, transcripts, references = dialogues
     reference = references[name]
-    words = [w for w in machine_words(transcripts, f"{name}") if not w.sound]
+    words = [w for w in machine_words(transcripts, name) if not w.sound]
     # One voice per person, numbered in order of first appearance, and every word said by its person.
     people = {t.who for t in reference}
     voices = {f"Speaker {k + 1}": who for k, who in enumerate(dict.fromkeys(t.who for t in reference))}
@@ -162,7 +162,7 @@ def test_each_turn_of_a_dialogue_starts_at_its_first_word(dialogues, name):
 
     # The first draft starts a line, with the voice's placeholder, exactly where each turn starts,
     # and has a speakers table with a row for each voice.
-    draft = (transcripts / f"{name}.flac" / f"{name}.flac.edit.txt").read_text(encoding="utf-8")
+    draft = (transcripts / name / f"{name}.edit.txt").read_text(encoding="utf-8")
     doc = editfile.parse(draft, "draft")
     assert [row.voice for row in editfile.speakers_table(draft, "draft")] == list(voices)
     starts = [line for k, line in enumerate(doc.lines) if k == 0 or line.voice != doc.lines[k - 1].voice]
@@ -196,7 +196,8 @@ def test_one_voice_is_no_turns_on_real_single_speaker_recordings(testdata, tmp_p
         found = diarize.diarize(pcm, machine.words)
         assert (found.voices, found.turns) == (1, ()), clip
         assert diarize.label_words(machine, found) == machine
-        assert ">>" not in editfile.render(diarize.label_words(machine, found), clip)
+        draft = editfile.render(diarize.label_words(machine, found), clip)
+        assert "# speaker:" not in draft and {line.voice for line in editfile.parse(draft, clip).lines} == {None}
 
 
 def test_given_two_speakers_the_overlapping_stereo_clip_has_both(testdata, tmp_path):
@@ -235,7 +236,7 @@ def test_the_encoder_is_resemblyzers_own(testdata):
 # --- named once, shown everywhere -----------------------------------------------------------------------
 
 def name_voices(folder: Path, name: str, reference: list[RefTurn]) -> Path:
-    edit = folder / f"{name}.flac" / f"{name}.flac.edit.txt"
+    edit = folder / name / f"{name}.edit.txt"
     text = edit.read_text(encoding="utf-8")
     for k, who in enumerate(dict.fromkeys(t.who for t in reference)):
         text = editfile.set_speaker_name(text, f"Speaker {k + 1}", NAMES[who])
@@ -251,7 +252,7 @@ def named(dialogues):
     edit = name_voices(transcripts, name, references[name])
     results = build_all(config(media, transcripts), log=lambda _: None)
     assert {r.status for r in results} <= {"updated", "unchanged"}, [r.error for r in results]
-    return transcripts / f"{name}.flac", references[name], edit
+    return transcripts / name, references[name], edit
 
 
 def test_the_table_names_every_turn_in_vtt_srt_txt_and_html(named, w3c_vtt_parser):
@@ -290,7 +291,7 @@ def test_chromium_shows_the_name_in_the_cue_text(named, browser, web_root):
     folder, reference, _ = named
     www, base = web_root
     shutil.copy(folder / f"{folder.name}.vtt", www / "named.vtt")
-    shutil.copy(folder.parent.parent / "media" / folder.name, www / "named.flac")
+    shutil.copy(folder.parent.parent / "media" / f"{folder.name}.flac", www / "named.flac")
     (www / "named.html").write_text(
         '<!doctype html><html lang="en"><title>t</title><video src="named.flac" controls>'
         '<track kind="captions" srclang="en" label="English" default src="named.vtt"></video>')
@@ -377,8 +378,8 @@ def test_the_table_names_a_voice_once_for_all_its_turns():
 
 
 @pytest.mark.parametrize("row, problem", [
-    ("# speaker: Speaker 1 Nicki", '"=" '),
-    ("# speaker: = Nicki", '"=" '),
+    ("# speaker: Speaker 1 Nicki", '"=", then its name'),
+    ("# speaker: = Nicki", '"=", then its name'),
     ("# speaker: Speaker 1 = Nicki: the nurse", "no colon"),
     ("# Speaker: Speaker 1 = Lisa", "named twice"),
 ])
@@ -394,7 +395,8 @@ def test_a_bad_table_row_is_an_error_naming_file_and_line(row, problem):
 def test_a_single_voice_draft_has_no_table_and_no_placeholder():
     words = [Word(w, i * 0.4, i * 0.4 + 0.3) for i, w in enumerate("Hello there. I am the narrator.".split())]
     draft = editfile.render(Transcript([Segment(words)], "en", 5.0), "x.mp4")
-    assert "# speaker:" not in draft and ">>" not in draft
+    assert "# speaker:" not in draft and "Speaker" not in draft
+    assert [line.voice for line in editfile.parse(draft, "x").lines] == [None, None]
 
 
 # --- captions: the name in the text, by house style --------------------------------------------------
