@@ -14,6 +14,7 @@ which is shared, does not answer for it).
 
 from __future__ import annotations
 
+import hashlib
 import os
 import resource
 import shutil
@@ -172,6 +173,106 @@ def breaks() -> None:
                 print(f"| {label} | {profile} | {name} | {n} | {soft} ({soft / n:.0%}) | {hard} ({hard / n:.0%}) |")
                 if name == "now" and examples:
                     print(f"<!-- {'; '.join(examples)} -->")
+
+
+MORE = ROOT.parent / "shared" / "testdata" / "more"
+GAP = 0.8  # seconds of silence between two clips joined into one talk
+
+
+def _talk() -> tuple[Path, list[tuple[str, float, float, str]]]:
+    """Every clip of testdata/more with a reference, joined into one long recording (so that speech
+    is longer than a window and decoding is batched): (its PCM, [(clip, start, end, reference)])."""
+    import numpy as np
+
+    from pipeline.audio import SAMPLE_RATE, extract_pcm, load_pcm
+
+    folder = Path(tempfile.gettempdir()) / "captions-craft-talk"
+    folder.mkdir(exist_ok=True)
+    pieces, clips, at = [], [], 0.0
+    for media in sorted(MORE.iterdir()):
+        reference = media.with_suffix(".txt")
+        if media.suffix in (".txt", ".md", ".tsv") or not reference.is_file():
+            continue
+        samples = load_pcm(folder / f"{extract_pcm(media, folder)}.pcm")
+        pieces += [samples, np.zeros(int(GAP * SAMPLE_RATE), dtype=np.float32)]
+        clips.append((media.name, at, at + len(samples) / SAMPLE_RATE, reference.read_text(encoding="utf-8")))
+        at += len(samples) / SAMPLE_RATE + GAP
+    talk = folder / "talk.pcm"
+    data = (np.concatenate(pieces) * 32767).clip(-32768, 32767).astype("<i2").tobytes()
+    if not talk.is_file() or talk.read_bytes() != data:
+        talk.write_bytes(data)
+    return talk, clips
+
+
+def _sentences(words) -> tuple[int, int, int]:
+    """(sentences, those starting with a capital and ending with . ? or !, the longest run of words
+    without any punctuation)."""
+    total = good = longest = run = 0
+    starting = True
+    first_capital = False
+    for word in words:
+        text = word.text.strip()
+        if starting:
+            first_capital = text[:1].isupper() or text[:1].isdigit()
+            starting = False
+        run = 0 if text[-1:] in ".,;:?!" else run + 1
+        longest = max(longest, run)
+        if text.rstrip("\"')”’")[-1:] in ".?!":
+            total += 1
+            good += first_capital
+            starting = True
+    if not starting:  # a last sentence with no end
+        total += 1
+    return total, good, longest
+
+
+def punct(modes: tuple[str, ...] = tuple(os.environ.get("CRAFT_MODES", "batched,batch-1,batched+prompt").split(","))
+          ) -> None:
+    """Sentences that start with a capital and end with punctuation, batched (the default) and
+    one chunk after another, on testdata/more joined into one talk and on the demo; with WER on
+    the talk (its references) so that no fix costs words. Decodes are cached in $TMPDIR."""
+    from pipeline.evaluate import score_text
+    from pipeline.transcribe.engines import TRANSCRIBE_VERSION, DecodeOptions, load_engine
+    from pipeline.transcribe.models import resolve_model
+    from pipeline.audio import extract_pcm
+
+    cache = Path(tempfile.gettempdir()) / "captions-craft-decodes"
+    cache.mkdir(exist_ok=True)
+    talk, clips = _talk()
+    demo = cache / f"{extract_pcm(ROOT / 'media' / f'{DEMO_NAME}.mp4', cache)}.pcm"
+    model = resolve_model(os.environ.get("CRAFT_MODEL", "base"))
+    engine = None
+    print(f"model {model.name}; the talk: {len(clips)} clips, {clips[-1][2] / 60:.1f} min")
+    print("| audio | decoding | sentences | capital + end punctuation | longest unpunctuated run | WER | CPU s |")
+    print("|---|---|---|---|---|---|---|")
+    for label, pcm in (("testdata/more as one talk", talk), ("demo", demo)):
+        for mode in modes:
+            from pipeline.transcript import Transcript
+
+            options = DecodeOptions(batch_size=1 if mode == "batch-1" else 8)
+            if mode.endswith("+prompt"):
+                options = DecodeOptions(initial_prompt=os.environ.get("CRAFT_PROMPT", "Hello. Welcome, everyone."))
+            saved = cache / f"v{TRANSCRIBE_VERSION}-{model.sha256[:12]}-{pcm.stem[:12]}-{mode}-{hashlib.sha256(repr(options).encode()).hexdigest()[:8]}.json"
+            cpu = float("nan")
+            if saved.is_file():
+                transcript = Transcript.from_json(saved.read_text(encoding="utf-8"))
+            else:
+                engine = engine or load_engine("faster-whisper", model, DecodeOptions())
+                started = time.process_time()
+                transcript = engine.transcribe_file(pcm, options)
+                cpu = time.process_time() - started
+                saved.write_text(transcript.to_json(), encoding="utf-8")
+            total, good, longest = _sentences(transcript.words)
+            wer = ""
+            if pcm == talk:
+                errors = words = 0
+                for name, start, end, reference in clips:
+                    said = " ".join(w.text for w in transcript.words if start <= (w.start + w.end) / 2 < end)
+                    score = score_text(name, reference, said)
+                    errors, words = errors + score.errors, words + score.reference_words
+                wer = f"{errors / words:.1%}"
+            print(f"| {label} | {mode} | {total} | {good} ({good / max(total, 1):.0%}) | {longest} | {wer} | {cpu:.0f} |",
+                  flush=True)
 
 
 def main(argv: list[str]) -> int:

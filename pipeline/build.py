@@ -355,39 +355,47 @@ def publish(transcript: Transcript, files: VideoFiles, reviewed: bool = False, p
             fps: float | None = None, media: Path | None = None, warnings: list[str] | None = None,
             to_check: int = 0) -> bool:
     """Write every published file for one video; True when any of them changed. An editor's easy
-    read that cannot be read fails the video, after everything else is published."""
+    read, or an editor's NAME.meta.json, that cannot be read fails the video, after everything else
+    is published (a malformed meta file as if there were none: the file name as the title)."""
     rendered = stages.render_captions(transcript, reviewed, profile, fps, to_check)
-    easy_read_error = None
+    failure = meta = None
     try:
-        html, found = write_easy_read(transcript, files, reviewed)
+        meta = files.read_meta()
+    except PipelineError as error:
+        failure = error
+    try:
+        html, found = write_easy_read(transcript, files, reviewed, title=meta.title if meta else None)
         rendered[stages.EASY_READ_HTML] = html
         if warnings is not None:
             warnings += found
     except PipelineError as error:
-        easy_read_error = error
+        failure = failure or error
     video = media.name if media else f"{files.name}.mp4"
     local_video = os.path.relpath(media, files.folder) if media else None
     rendered.update(stages.render_bundle(transcript, files.name, video, local_video, reviewed, rendered,
                                          previous_manifest=_text_or_empty(files.path(stages.MANIFEST)),
-                                         to_check=to_check))
+                                         to_check=to_check, meta=meta))
     changed = False
     for suffix, data in rendered.items():
         changed |= files.write(suffix, data)
-    if easy_read_error:
-        raise easy_read_error
+    if failure:
+        raise failure
     return changed
 
 
-def write_easy_read(transcript: Transcript, files: VideoFiles, reviewed: bool) -> tuple[bytes, list[str]]:
+def write_easy_read(transcript: Transcript, files: VideoFiles, reviewed: bool,
+                    title: str | None = None) -> tuple[bytes, list[str]]:
     """(the easy read's page, warnings for the editor). Its Markdown is written until an editor
     changes it; all of it is made again only when the transcript, the review status or the
-    Markdown changed (it is the costliest output)."""
+    Markdown changed (it is the costliest output). `title`: the editor's title for the video
+    (NAME.meta.json), else the file name."""
     state = files.read_state()
     html_path = files.path(stages.EASY_READ_HTML)
     current, original = _text_or_none(files.easy_read), _text_or_none(files.easy_read_original)
-    if state.easy_read_key == _easy_read_key(transcript, reviewed, current, original) and html_path.is_file():
+    if state.easy_read_key == _easy_read_key(transcript, reviewed, current, original, title) and html_path.is_file():
         return html_path.read_bytes(), []
-    update = _easyread().update(transcript, files.name, reviewed, current, original, str(files.easy_read))
+    update = _easyread().update(transcript, files.name, reviewed, current, original, str(files.easy_read),
+                                title=title or None)
     if update.markdown is not None:
         if current is None:
             create_new_text(files.easy_read, update.markdown)
@@ -395,12 +403,16 @@ def write_easy_read(transcript: Transcript, files: VideoFiles, reviewed: bool) -
             atomic_write_text(files.easy_read, update.markdown)
     atomic_write_text(files.easy_read_original, update.original)
     current, original = _text_or_none(files.easy_read), _text_or_none(files.easy_read_original)
-    files.write_state(replace(files.read_state(), easy_read_key=_easy_read_key(transcript, reviewed, current, original)))
+    files.write_state(replace(files.read_state(), easy_read_key=_easy_read_key(transcript, reviewed, current, original,
+                                                                                 title)))
     return update.html.encode("utf-8"), list(update.warnings)
 
 
-def _easy_read_key(transcript: Transcript, reviewed: bool, current: str | None, original: str | None) -> str:
+def _easy_read_key(transcript: Transcript, reviewed: bool, current: str | None, original: str | None,
+                   title: str | None = None) -> str:
     made_from = [transcript.to_json(), reviewed, current, original, _easy_read_version()]
+    if title:  # no title: the key as before, so existing easy reads are not made again
+        made_from.append(title)
     return hashlib.sha256(json.dumps(made_from).encode("utf-8")).hexdigest()
 
 

@@ -2,18 +2,20 @@
 caches (extracted audio, machine transcript, corrected words, forced alignments).
 
 This is the only module that knows file names and JSON keys. Everything it writes is written
-atomically; nothing an editor owns (NAME.edit.txt, an edited NAME.easy-read.md, glossaries) is
-ever written by a build.
+atomically; nothing an editor owns (NAME.edit.txt, an edited NAME.easy-read.md, NAME.meta.json,
+glossaries) is ever written by a build.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import time
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 
+from .errors import PipelineError
 from .atomic import atomic_write_bytes, atomic_write_text, remove_stale_temp_files
 from .transcribe.models import cache_root
 from .transcript import Transcript
@@ -27,7 +29,42 @@ VTT, SRT, TXT = ".vtt", ".srt", ".txt"
 TRANSCRIPT_PAGE, PREVIEW_PAGE, SNIPPET = ".transcript.html", ".html", ".snippet.html"
 EASY_READ_HTML, MANIFEST = ".easy-read.html", ".json"
 EDIT, EDIT_BACKUP = ".edit.txt", ".edit.txt.bak"
-EASY_READ = ".easy-read.md"
+EASY_READ, EASY_READ_BACKUP = ".easy-read.md", ".easy-read.md.bak"
+META, META_BACKUP = ".meta.json", ".meta.json.bak"
+META_KEYS = ("title", "description", "language")  # NAME.meta.json: the editor's words about the video
+LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*")
+
+
+@dataclass(frozen=True)
+class VideoMeta:
+    """What an editor says about a video (NAME.meta.json, the editor's): its title, a description
+    and the language it is spoken in. Empty strings are "not said": the file name is the title."""
+
+    title: str = ""
+    description: str = ""
+    language: str = ""
+
+    @classmethod
+    def parse(cls, text: str, path: Path) -> VideoMeta:
+        """The metadata in a file's text; PipelineError naming the file when it is malformed."""
+        try:
+            data = json.loads(text)
+        except ValueError as error:
+            raise PipelineError(path, f"is not valid JSON ({error.msg} at line {error.lineno})") from None
+        if not isinstance(data, dict):
+            raise PipelineError(path, "must be a JSON object with title, description and language")
+        unknown = sorted(set(data) - set(META_KEYS))
+        if unknown:
+            raise PipelineError(path, f"unknown key {unknown[0]!r} (known: {', '.join(META_KEYS)})")
+        if not all(isinstance(data.get(k, ""), str) for k in META_KEYS):
+            raise PipelineError(path, "title, description and language must each be text")
+        meta = cls(*(" ".join(data.get(k, "").split()) for k in META_KEYS))
+        if meta.language and not LANGUAGE_TAG.fullmatch(meta.language):
+            raise PipelineError(path, f"language {meta.language!r} is not a language code such as en or fr-CA")
+        return meta
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False, indent=1) + "\n"
 
 
 @dataclass(frozen=True)
@@ -124,6 +161,32 @@ class VideoFiles:
     @property
     def easy_read_original(self) -> Path:
         return self.folder / f".{self.name}.easy-read.orig.md"
+
+    @property
+    def easy_read_backup(self) -> Path:
+        """The editor's easy read before its last save from the browser editor (the editor's)."""
+        return self.path(EASY_READ_BACKUP)
+
+    @property
+    def meta(self) -> Path:
+        """Title, description and language of the video (the editor's: a build only reads it)."""
+        return self.path(META)
+
+    @property
+    def meta_backup(self) -> Path:
+        return self.path(META_BACKUP)
+
+    def read_meta(self) -> VideoMeta | None:
+        """The editor's metadata, None when there is none; PipelineError when it is malformed."""
+        try:
+            data = self.meta.read_bytes()
+        except FileNotFoundError:
+            return None
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise PipelineError(self.meta, "is not saved as UTF-8") from None
+        return VideoMeta.parse(text, self.meta)
 
     @property
     def state_file(self) -> Path:

@@ -59,8 +59,11 @@ def test_noise_and_film_sound_give_no_words_and_what_was_heard_is_kept_for_revie
     heard = engine.hear(audio, options)
     kept, removed = engine.judge(heard, options)
     assert [w for s in kept for w in s.words] == []
-    every_word = [w.text for s, _ in heard.decoded + heard.second_look for w in s.words]
-    assert sorted(every_word) == sorted(t for r in removed for t in r.text.split())
+    def spoken(texts):  # a lone "." is not a word heard
+        return sorted(t for t in texts if any(c.isalnum() for c in t))
+
+    every_word = spoken(w.text for s, _ in heard.decoded + heard.second_look for w in s.words)
+    assert every_word == spoken(t for r in removed for t in r.text.split())
 
 
 def test_explain_charges_the_whispered_words_to_vad_at_silero_s_default_threshold(clip, tiny_model, engine_for,

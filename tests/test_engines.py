@@ -48,18 +48,31 @@ def test_same_weights_in_float32_give_the_same_words_from_both_engines(samples, 
         assert abs(a.start - b.start) <= 0.02 and abs(a.end - b.end) <= 0.02, (a, b)
 
 
-@pytest.mark.parametrize("model_fixture, most_errors", [("base_model", 11), ("tiny_model", 14)])
+@pytest.mark.parametrize("model_fixture", ["base_model", "tiny_model"])
 def test_pooled_wer_on_the_single_speaker_clips_is_no_worse_than_whisper_alone(
-        model_fixture, most_errors, request, samples, testdata, manifest, engine_for):
-    """Whisper alone (faster-whisper int8, beam 5) scores base 7.2% (11 errors in 152 words)
-    and tiny.en 9.2% (14 errors) here."""
+        model_fixture, request, samples, testdata, manifest, engine_for):
+    """Whisper alone (faster-whisper int8, beam 5, no VAD, no guards) is decoded here, on this
+    machine: its errors are not a constant. int8 results depend on the CPU's instruction set
+    (tiny.en alone: 15 errors in these 152 words on an AVX-512 Xeon, 14 with
+    CT2_FORCE_CPU_ISA=AVX, 13 on the AMD EPYC of .bench/results.md); the bound of 14 this test
+    once had was one machine's figure for Whisper alone, which is why it failed on others."""
+    from pipeline.transcribe.engines import STAGES, without
+
     engine = engine_for("faster-whisper", request.getfixturevalue(model_fixture))
     clips = [row["media"] for row in manifest if row["speakers"] == "1"]
     assert len(clips) == 13
-    scores = [score_text(c, reference(testdata, c), engine.transcribe(samples(c)).text) for c in clips]
+    alone_options = without(engine.options, *STAGES)
+    scores, alone = [], []
+    for c in clips:
+        audio = samples(c)
+        scores.append(score_text(c, reference(testdata, c), engine.transcribe(audio).text))
+        alone.append(score_text(c, reference(testdata, c), engine.transcribe(audio, alone_options).text))
     assert sum(s.reference_words for s in scores) == 152
-    errors = sum(s.errors for s in scores)
-    assert errors <= most_errors, (f"{pooled_wer(scores):.1%}", [(s.name, s.errors) for s in scores if s.errors])
+    errors, alone_errors = sum(s.errors for s in scores), sum(s.errors for s in alone)
+    assert errors <= alone_errors, (f"{pooled_wer(scores):.1%} vs {pooled_wer(alone):.1%} alone",
+                                    [(s.name, s.errors, a.errors) for s, a in zip(scores, alone) if s.errors != a.errors])
+    assert all(s.errors <= a.errors + 1 for s, a in zip(scores, alone)), [(s.name, s.errors, a.errors)
+                                                                            for s, a in zip(scores, alone)]
 
 
 def test_long_speech_is_decoded_in_batches_as_accurately_as_one_window_at_a_time(

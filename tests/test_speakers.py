@@ -8,15 +8,29 @@ and who speaks it are known exactly. The voice encoder is the real one (Resembly
 
 from __future__ import annotations
 
+import json
+import re
+import shutil
 import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from pipeline.audio import SAMPLE_RATE, ffmpeg_executable
+from pipeline.batch import build_all
+from pipeline.build import BuildConfig
+from pipeline.formats import editfile
+from pipeline.formats.srt import to_srt
+from pipeline.formats.vtt import to_webvtt
+from pipeline.layout import PROFILES, Profile, layout, profile_from
+from pipeline.transcribe import diarize
+from pipeline.transcript import Segment, Transcript, Word
 
-TESTDATA = Path(__file__).resolve().parents[1].parent / "shared" / "testdata"
+from .conftest import REPO, TESTDATA
+
 PAUSE = 0.35  # seconds between two turns: a quick reply
 MARGIN = 0.1  # seconds of each recording's own silence kept before and after its speech
 
@@ -36,6 +50,15 @@ DIALOGUES = {
                      ("cmu_arctic_us_axb_a0006.wav", "C"), ("cmu_arctic_us_aew_a0003.wav", "A")],
     "four-accents": [("more/vctk_p238_165.wav", "A"), ("more/vctk_p301_102.wav", "B"), ("more/vctk_p314_272.wav", "C"),
                      ("more/vctk_p376_193.wav", "D")],
+    # Made after the settings were chosen, and never tuned on (.bench/speakers.py reports them apart).
+    "reader-and-listeners": [("more/librispeech_test-other_1688-142285-0000.flac", "A"),
+                             ("more/librispeech_dev-clean_251-118436-0001.wav", "B"),
+                             ("more/librispeech_test-other_1688-142285-0002.flac", "A"),
+                             ("more/librispeech_dev-clean_251-137823-0002.wav", "B"),
+                             ("more/librispeech_dev-clean_84-121550-0000.wav", "C")],
+    "interview": [("more/ljspeech_LJ001-0001.wav", "A"), ("more/librispeech_dev-clean_3536-23268-0010.wav", "B"),
+                  ("more/ljspeech_LJ001-0007.wav", "A"), ("more/librispeech_dev-clean_84-121550-0000.wav", "C"),
+                  ("more/vctk_p301_102.wav", "D"), ("more/ljspeech_LJ001-0004.wav", "A")],
 }
 
 
@@ -89,25 +112,9 @@ def make_dialogue(name: str, out: Path, testdata: Path = TESTDATA) -> list[RefTu
 
 # --- fixtures: the dialogues, built once by the real pipeline with tiny.en --------------------------
 
-import json  # noqa: E402
-import re  # noqa: E402
-import shutil  # noqa: E402
-import sys  # noqa: E402
-
-import pytest  # noqa: E402
-
-from pipeline.batch import build_all  # noqa: E402
-from pipeline.build import BuildConfig  # noqa: E402
-from pipeline.formats import editfile  # noqa: E402
-from pipeline.layout import PROFILES, Profile, layout, profile_from  # noqa: E402
-from pipeline.formats.srt import to_srt  # noqa: E402
-from pipeline.formats.vtt import to_webvtt  # noqa: E402
-from pipeline.transcribe import diarize  # noqa: E402
-from pipeline.transcript import Segment, Transcript, Word  # noqa: E402
-
-from .conftest import REPO  # noqa: E402
-
 BUILT = ("two-men-short-turns", "three-voices")
+# One voice each: a meeting headset (AMI), a speech outdoors with crowd noise and a pause (JFK).
+ONE_VOICE = {"ami": "ami_ES2011a_headset0_40-46s.wav", "jfk": "jfk_inaugural_1961.flac"}
 NAMES = {"A": "Nicki", "B": "Lisa Cooper", "C": "Dr Okafor"}
 
 
@@ -122,8 +129,11 @@ def dialogues(tmp_path_factory):
     media = root / "media"
     media.mkdir()
     references = {name: make_dialogue(name, media / f"{name}.flac") for name in BUILT}
+    for name, clip in ONE_VOICE.items():
+        shutil.copy(TESTDATA / clip, media / f"{name}{Path(clip).suffix}")
     results = build_all(config(media, root / "transcripts"), log=lambda _: None)
-    assert [r.status for r in results] == ["transcribed"] * len(BUILT), [r.error for r in results]
+    assert [r.status for r in results] == ["transcribed"] * len(results) and len(results) == len(BUILT) + len(
+        ONE_VOICE), [r.error for r in results]
     return media, root / "transcripts", references
 
 
@@ -139,10 +149,25 @@ def machine_words(transcripts: Path, name: str) -> list[Word]:
     return diarize.label_words(machine, found).words
 
 
-def who_says(word: Word, reference: list[RefTurn]) -> str:
-    middle = (word.start + word.end) / 2
-    return min(reference, key=lambda t: 0 if t.start <= middle <= t.end else min(abs(middle - t.start),
-                                                                                   abs(middle - t.end))).who
+def reference_speakers(words: list[Word], name: str) -> list[str]:
+    """Who says each machine word, from the recordings' own transcripts: the machine's words
+    aligned with the turns' reference words (so Whisper's timing at a turn's edge does not
+    count); a word the machine misheard belongs to the turn of the word before it."""
+    from difflib import SequenceMatcher
+
+    from pipeline.transcript import normalise_token
+
+    said = [(normalise_token(token), who) for clip, who in DIALOGUES[name]
+            for token in (TESTDATA / clip).with_suffix(".txt").read_text(encoding="utf-8").split()]
+    heard = [normalise_token(w.text) for w in words]
+    out: list[str | None] = [None] * len(words)
+    matcher = SequenceMatcher(None, heard, [token for token, _ in said], autojunk=False)
+    for block in matcher.get_matching_blocks():
+        for k in range(block.size):
+            out[block.a + k] = said[block.b + k][1]
+    for k in range(len(out)):
+        out[k] = out[k] or (out[k - 1] if k else next(w for w in out if w))
+    return out
 
 
 # --- turns at the right words -------------------------------------------------------------------------
@@ -156,7 +181,8 @@ def test_each_turn_of_a_dialogue_starts_at_its_first_word(dialogues, name):
     people = {t.who for t in reference}
     voices = {f"Speaker {k + 1}": who for k, who in enumerate(dict.fromkeys(t.who for t in reference))}
     assert {w.speaker for w in words} == set(voices)
-    wrong = [(w.text, round(w.start, 2), w.speaker) for w in words if voices[w.speaker] != who_says(w, reference)]
+    wrong = [(w.text, round(w.start, 2), w.speaker)
+             for w, who in zip(words, reference_speakers(words, name)) if voices[w.speaker] != who]
     assert wrong == [], wrong
     assert len(people) == len(voices)
 
@@ -181,23 +207,16 @@ def test_each_turn_of_a_dialogue_starts_at_its_first_word(dialogues, name):
     assert hits == total
 
 
-def test_one_voice_is_no_turns_on_real_single_speaker_recordings(testdata, tmp_path, engine_for, tiny_model):
-    """A narration is one voice: no speaker, no table, nothing to name (AMI's meeting headset,
-    JFK outdoors with crowd noise and a pause, a LibriSpeech reader; .bench/speakers.py checks
-    57 such clips)."""
-    from pipeline import audio
-    from pipeline.transcribe.engines import DecodeOptions
-
-    engine = engine_for("faster-whisper", tiny_model)
-    for clip in ("ami_ES2011a_headset0_40-46s.wav", "jfk_inaugural_1961.flac",
-                 "librispeech_dev-clean_2412-153948-0000.flac"):
-        pcm = tmp_path / f"{audio.extract_pcm(testdata / clip, tmp_path)}.pcm"
-        machine = engine.transcribe_file(pcm, DecodeOptions())
-        found = diarize.diarize(pcm, machine.words)
-        assert (found.voices, found.turns) == (1, ()), clip
-        assert diarize.label_words(machine, found) == machine
-        draft = editfile.render(diarize.label_words(machine, found), clip)
-        assert "# speaker:" not in draft and {line.voice for line in editfile.parse(draft, clip).lines} == {None}
+def test_one_voice_is_no_turns_nothing_to_name(dialogues):
+    """A recording of one voice gets no speakers table and no placeholder: nothing to name, no
+    label shown (.bench/speakers.py checks all 57 single-voice clips in the test data)."""
+    _, transcripts, _ = dialogues
+    for name in ONE_VOICE:
+        found = json.loads((transcripts / name / f"{name}.speakers.json").read_text(encoding="utf-8"))
+        assert (found["voices"], found["turns"]) == (1, []), name
+        draft = (transcripts / name / f"{name}.edit.txt").read_text(encoding="utf-8")
+        assert "# speaker:" not in draft and {line.voice for line in editfile.parse(draft, name).lines} == {None}
+        assert "[" not in (transcripts / name / f"{name}.srt").read_text(encoding="utf-8")
 
 
 def test_given_two_speakers_the_overlapping_stereo_clip_has_both(testdata, tmp_path):
@@ -314,17 +333,24 @@ def test_chromium_shows_the_name_in_the_cue_text(named, browser, web_root):
         assert shown == turns
         first = cues[0]
         assert first["text"].startswith("<v Nicki>[Nicki] ") and first["shown"].startswith("[Nicki] ")
-        # And on screen: seek into the second turn; the cue showing there names its speaker.
+        # And on screen: play (muted, four times as fast) into the second turn; the cue showing
+        # there names its speaker.
         second = next(t for t in reference if t.who == "B")
-        active = page.evaluate("""(t) => new Promise((resolve) => {
+        active = page.evaluate("""(t) => new Promise((resolve, reject) => {
             const video = document.querySelector('video');
             const track = video.textTracks[0];
             track.mode = 'showing';
-            const report = () => resolve(Array.from(track.activeCues || [], c => c.getCueAsHTML().textContent));
-            video.addEventListener('seeked', () => setTimeout(report, 300), {once: true});
-            video.currentTime = t;
-        })""", second.start + 0.3)
-        assert active and active[0].startswith("[Lisa Cooper] ")
+            video.muted = true;
+            video.playbackRate = 4;
+            video.addEventListener('timeupdate', () => {
+                if (video.currentTime < t) return;
+                video.pause();
+                resolve(Array.from(track.activeCues || [], c => c.getCueAsHTML().textContent));
+            });
+            video.play().catch(reject);
+            setTimeout(() => reject(new Error('did not play to ' + t + ' s in 20 s')), 20000);
+        })""", second.start + 0.5)
+        assert active and active[0].startswith("[Lisa Cooper] "), active
     finally:
         page.close()
 
@@ -332,8 +358,6 @@ def test_chromium_shows_the_name_in_the_cue_text(named, browser, web_root):
 def test_the_editors_names_survive_retranscription(named):
     """`build --force` transcribes and finds the turns again; the editor's file is not rewritten,
     and its table still names every turn."""
-    import subprocess
-
     folder, reference, edit = named
     before = edit.read_bytes()
     media = folder.parent.parent / "media"

@@ -31,7 +31,9 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..build import BuildConfig
-from .views import Change, Refused, Saver, add_glossary_rule, history, video_list, video_view
+from . import panels
+from .views import (Change, Refused, Saver, add_glossary_rule, caption_view, easy_read_view, history, video_list,
+                    video_view, waveform)
 
 DEFAULT_PORT = 8765
 MAX_SAVE_BYTES = 2_000_000
@@ -46,7 +48,8 @@ SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Content-Security-Policy": "default-src 'self'; media-src 'self'; img-src 'self' data:; frame-ancestors 'none'",
 }
-STATIC = {"editor.js": "text/javascript; charset=utf-8", "editor.css": "text/css; charset=utf-8"}
+STATIC = {"editor.js": "text/javascript; charset=utf-8", "workbench.js": "text/javascript; charset=utf-8",
+          "editor.css": "text/css; charset=utf-8"}
 # Files from the project's folders are served only as these types. Anything else there (an .html,
 # an .svg) would run as a page of the editor's own origin and could read the edit token. Fixed
 # here rather than guessed from the system's mime.types, which calls a .ts video a Qt file.
@@ -215,6 +218,12 @@ class EditorServer:
             Route("/api/videos/{name:path}/check", self.check, methods=["POST"]),
             Route("/api/videos/{name:path}/revert", self.revert, methods=["POST"]),
             Route("/api/videos/{name:path}/history", self.history),
+            Route("/api/videos/{name:path}/meta", self.save_meta, methods=["POST"]),
+            Route("/api/videos/{name:path}/easy-read", self.easy_read),
+            Route("/api/videos/{name:path}/easy-read", self.save_easy_read, methods=["POST"]),
+            Route("/api/videos/{name:path}/captions", self.captions),
+            Route("/api/videos/{name:path}/waveform", self.waveform),
+            Route("/api/easy-read/figures", self.easy_read_figures, methods=["POST"]),
             Route("/api/glossary", self.glossary, methods=["POST"]),
             Route("/api/videos/{name:path}", self.video),
             Route("/media/{path:path}", self.media),
@@ -283,6 +292,51 @@ class EditorServer:
 
     async def history(self, request: Request) -> Response:
         return JSONResponse({"versions": await run_in_threadpool(history, self.config, request.path_params["name"])})
+
+    async def save_meta(self, request: Request) -> Response:
+        """The video's title, description and language (NAME.meta.json)."""
+        self.check_write(request.headers)
+        base, title, description, language = parse_fields(await self.body(request), "base", "title", "description",
+                                                          "language")
+        name = request.path_params["name"]
+        result = await run_in_threadpool(self.saver.save_meta, name, base, title, description, language)
+        return JSONResponse({"saved": result.saved, "message": result.message,
+                             "build_error": result.build.error if result.build else None,
+                             "video": await run_in_threadpool(video_view, self.config, name)})
+
+    async def easy_read(self, request: Request) -> Response:
+        return JSONResponse(await run_in_threadpool(easy_read_view, self.config, request.path_params["name"]))
+
+    async def save_easy_read(self, request: Request) -> Response:
+        self.check_write(request.headers)
+        body = await self.body(request)
+        (base,) = parse_fields(body, "base")
+        points = json.loads(body).get("points")
+        if not isinstance(points, list) or not all(isinstance(p, dict) for p in points):
+            raise Refused(HTTPStatus.BAD_REQUEST, "the request is not what the editor page sends")
+        name = request.path_params["name"]
+        result = await run_in_threadpool(self.saver.save_easy_read, name, base, points)
+        return JSONResponse({"saved": result.saved, "message": result.message,
+                             "build_error": result.build.error if result.build else None,
+                             "easy_read": await run_in_threadpool(easy_read_view, self.config, name)})
+
+    async def easy_read_figures(self, request: Request) -> Response:
+        """How long each sentence of the points is and how easy they read (as the page is typed)."""
+        self.check_write(request.headers)
+        body = await self.body(request)
+        try:
+            texts = json.loads(body)["texts"]
+        except (ValueError, KeyError, TypeError):
+            texts = None
+        if not isinstance(texts, list) or not all(isinstance(t, str) for t in texts):
+            raise Refused(HTTPStatus.BAD_REQUEST, "the request is not what the editor page sends")
+        return JSONResponse(await run_in_threadpool(panels.sentence_figures, texts))
+
+    async def captions(self, request: Request) -> Response:
+        return JSONResponse(await run_in_threadpool(caption_view, self.config, request.path_params["name"]))
+
+    async def waveform(self, request: Request) -> Response:
+        return JSONResponse(await run_in_threadpool(waveform, self.config, request.path_params["name"]))
 
     async def glossary(self, request: Request) -> Response:
         self.check_write(request.headers)

@@ -26,6 +26,7 @@ from ..errors import PipelineError
 from ..formats import editfile
 from ..review import ReviewList, review_list
 from ..store import GLOSSARY, VTT, VideoFiles, video_files
+from . import panels
 
 BOM = "\ufeff"
 
@@ -240,7 +241,8 @@ def video_view(config: BuildConfig, name: str) -> dict:
     edit_bytes = outputs.edit.read_bytes()
     view = {"name": name, "media_url": "/media/" + quote(media.name), "edit_file": str(outputs.edit),
             "edit_sha256": sha256(edit_bytes), "current": is_current(outputs, edit_bytes), "lines": [],
-            "vtt_url": None, "error": None, "to_check": 0, "review": []}
+            "vtt_url": None, "error": None, "to_check": 0, "review": [], "meta": panels.meta_view(outputs),
+            "machine_lines": panels.machine_lines(outputs), "easy_read": outputs.easy_read.is_file()}
     vtt = outputs.path(VTT)
     if vtt.is_file():
         view["vtt_url"] = f"/transcripts/{quote(name)}/{quote(vtt.name)}?v={sha256(vtt.read_bytes())[:12]}"
@@ -400,6 +402,59 @@ class Saver:
                 return SaveResult(False, "That version is the file as it is now.")
             return self._write(outputs, old, data)
 
+    def save_meta(self, name: str, base_sha256: str, title: str, description: str, language: str) -> SaveResult:
+        """NAME.meta.json with this title, description and language, saved as safely as the
+        editor's file (base checked, the old one kept as .bak, written atomically), then rebuilt."""
+        outputs = self._outputs(name)
+        with self._lock:
+            old = outputs.meta.read_bytes() if outputs.meta.is_file() else b""
+            if sha256(old) != base_sha256:
+                raise Refused(HTTPStatus.CONFLICT, f"{outputs.meta.name} was changed on disk after this page loaded it, "
+                                                   "so nothing was saved. Reload the page to see it, then make your "
+                                                   "changes again.", {"conflict": True})
+            try:
+                new = panels.meta_bytes(outputs, title, description, language)
+            except PipelineError as error:
+                raise Refused(HTTPStatus.BAD_REQUEST, str(error)) from None
+            if new == old:
+                return SaveResult(False, "No changes to the title, description or language.")
+            if old:
+                atomic_write_bytes(outputs.meta_backup, old)
+            atomic_write_bytes(outputs.meta, new)
+            return self._rebuilt(outputs, f"Saved {outputs.meta.name}")
+
+    def save_easy_read(self, name: str, base_sha256: str, points: list[dict]) -> SaveResult:
+        """The easy read with its points as the page has them: base checked, the old file kept as
+        NAME.easy-read.md.bak, written atomically (it is then the editor's), then rebuilt."""
+        outputs = self._outputs(name)
+        path = outputs.easy_read
+        with self._lock:
+            if not path.is_file():
+                raise Refused(HTTPStatus.NOT_FOUND, f"{path.name} is not there yet: run make")
+            old = path.read_bytes()
+            if sha256(old) != base_sha256:
+                raise Refused(HTTPStatus.CONFLICT, f"{path.name} was changed on disk after this page loaded it (in a "
+                                                   "text editor?), so nothing was saved. Your points are kept on the "
+                                                   "page: load the file as it is now, then make your changes again.",
+                              {"conflict": True})
+            try:
+                text = editfile.decode(old, str(path))
+                new = panels.rewrite_points(text, str(path), points)
+            except PipelineError as error:
+                raise Refused(HTTPStatus.BAD_REQUEST, str(error)) from None
+            if new == text:
+                return SaveResult(False, "No changes to the easy read.")
+            data = ((BOM if old.startswith(BOM.encode()) else "") + new).encode("utf-8")
+            atomic_write_bytes(outputs.easy_read_backup, old)
+            atomic_write_bytes(path, data)
+            return self._rebuilt(outputs, f"Saved {path.name}")
+
+    def _rebuilt(self, outputs: VideoFiles, saved: str) -> SaveResult:
+        result = build_named(self.config, outputs.name, log=lambda _: None)
+        if result.error:
+            return SaveResult(True, f"{saved}, but the video could not be rebuilt: {result.error}", result)
+        return SaveResult(True, f"{saved} and rebuilt the video.", result)
+
     def _outputs(self, name: str) -> VideoFiles:
         outputs = outputs_for(self.config, name)
         if name not in videos(self.config) or not outputs.edit.is_file():
@@ -510,3 +565,28 @@ def _append_rule(path: Path, wrong: str, right: str) -> str:
         raise Refused(HTTPStatus.BAD_REQUEST, str(error)) from None
     atomic_write_bytes(path, new.encode("utf-8"))
     return f"Added “{wrong} -> {right}” to {path.name}; it applies to the machine's words of videos built from now on."
+
+
+# --- The other views of a video: its easy read, its captions, its audio ----------------------------
+
+def easy_read_view(config: BuildConfig, name: str) -> dict:
+    outputs = outputs_for(config, name)
+    if name not in videos(config) or not outputs.easy_read.is_file():
+        raise Refused(HTTPStatus.NOT_FOUND, f"{name}: no easy read yet (run make)")
+    return panels.easy_read_view(outputs)
+
+
+def caption_view(config: BuildConfig, name: str) -> dict:
+    outputs = outputs_for(config, name)
+    if name not in videos(config) or not outputs.edit.is_file():
+        raise Refused(HTTPStatus.NOT_FOUND, f"{name}: no such video")
+    samples, fps = audio_for(outputs.folder)
+    return {"cues": panels.caption_rows(outputs.path(VTT), config.profile, fps, samples),
+            "style": panels.caption_needs(config.profile)}
+
+
+def waveform(config: BuildConfig, name: str) -> dict:
+    outputs = outputs_for(config, name)
+    if name not in videos(config):
+        raise Refused(HTTPStatus.NOT_FOUND, f"{name}: no such video")
+    return panels.peaks(outputs)

@@ -3,6 +3,8 @@
 Written here rather than by webvtt-py, whose SRT writer drops everything between '<' and '>':
 SubRip has no escapes, so text goes out exactly as spoken. The one sequence that would break a
 reader, '-->' (a timing line), gets an invisible word joiner between its dashes and its '>'.
+SubRip has no voices: the speaker's name is in the text where the speaker changes, as layout.py
+writes it for every caption format ("[Nicki] ..." or "NICKI: ...", and "- " lines in a dialogue).
 """
 
 from __future__ import annotations

@@ -1,5 +1,9 @@
 """WebVTT captions, written through webvtt-py: cue text escaped, speakers as voice spans, and a
-NOTE that says who made the file and whether an editor has checked it."""
+NOTE that says who made the file and whether an editor has checked it.
+
+A voice span (`<v Nicki>`) is for players, styling and screen readers; browsers do not display
+its name. What viewers see is the name in the cue text where the speaker changes ("[Nicki] ..."
+or "NICKI: ...", by the profile's house style), which layout.py puts in the lines."""
 
 from __future__ import annotations
 

@@ -49,6 +49,16 @@ class Bundle:
     reviewed: bool = False
     easy_read: bool = False  # NAME.easy-read.html is there to link
     to_check: int = 0  # words on the review list (`make review`)
+    title: str = ""  # the editor's title (NAME.meta.json); "" : the file name is the title
+    description: str = ""
+    language: str = ""  # the editor's language code; "" : the transcript's
+
+    @property
+    def heading(self) -> str:
+        return self.title or self.name
+
+    def language_of(self, transcript: Transcript) -> str:
+        return self.language or transcript.language
 
     def file(self, suffix: str) -> str:
         return f"{self.name}{suffix}"
@@ -88,8 +98,10 @@ def manifest(transcript: Transcript, bundle: Bundle, contents: dict[str, bytes],
     kinds = {bundle.file(suffix): (what, kind) for suffix, _, what, kind in BUNDLE_FILES}
     return {
         "name": bundle.name,
+        "title": bundle.heading,
+        "description": bundle.description,
         "video": bundle.video,
-        "language": transcript.language,
+        "language": bundle.language_of(transcript),
         "duration": round(transcript.duration, 3),
         "reviewed": bundle.reviewed,
         "status": REVIEWED_STATUS if bundle.reviewed else MACHINE_STATUS,
@@ -136,10 +148,12 @@ def _now() -> str:
 
 
 def _render(template: str, transcript: Transcript, bundle: Bundle) -> str:
+    language = bundle.language_of(transcript)
     return _templates().get_template(template).render(
-        name=bundle.name, video=bundle.video, sources=bundle.video_sources(), files=bundle.urls(),
+        name=bundle.name, title=bundle.heading, description=bundle.description, video=bundle.video,
+        sources=bundle.video_sources(), files=bundle.urls(),
         reviewed=bundle.reviewed, status_line=REVIEWED_STATUS if bundle.reviewed else MACHINE_STATUS,
-        language=transcript.language or "und", language_label=language_name(transcript.language),
+        language=language or "und", language_label=language_name(language),
         duration=spoken_duration(transcript.duration), paragraphs=paragraphs(transcript),
         version=__version__, engine=transcript.engine or "an unknown engine", model=transcript.model or "unknown",
     )

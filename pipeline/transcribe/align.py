@@ -15,7 +15,7 @@ import numpy as np
 from ..audio import SAMPLE_RATE, load_pcm
 from .models import ResolvedModel
 
-ALIGN_VERSION = 2  # part of the alignment cache's name: a change here aligns again
+ALIGN_VERSION = 3  # part of the alignment cache's name: a change here aligns again
 MAX_WINDOW = 30.0  # Whisper hears 30 s at a time
 PAD = 0.2  # a little audio either side, so a word at the edge is heard whole
 HOP = 160  # samples per mel frame
@@ -25,6 +25,10 @@ MAX_TOKENS = 400
 # of at most this long, the words shared out by length; a piece that still holds too much text
 # for its audio is not aligned (its words are spread evenly).
 PIECE = 20.0
+# The encoder hears only the stretch being aligned (at least this many 10 ms frames), not a whole
+# 30 s window: measured on 15 stretches of 3 demo words against the machine's own times, the
+# median start error stays 0.02 s (mean 0.033 -> 0.044 s) for a ninth of the CPU (15.7 -> 1.7 s).
+SHORTEST_ENCODING = 500
 
 
 class WhisperAligner:
@@ -100,7 +104,8 @@ class WhisperAligner:
         tokens_per_word = [tokenizer.encode(" " + w) for w in words]
         text_tokens = [t for tokens in tokens_per_word for t in tokens]
         features = model.feature_extractor(piece)
-        encoder_output = model.encode(pad_or_trim(features))
+        frames = min(max(features.shape[-1], SHORTEST_ENCODING), 3000)
+        encoder_output = model.encode(pad_or_trim(features, frames))
         [timings] = model.find_alignment(tokenizer, [text_tokens], encoder_output, len(piece) // HOP)
         return tokens_per_word, _token_times((t["start"], t["end"], len(t["tokens"])) for t in timings)
 

@@ -43,7 +43,8 @@ SPLIT = 0.3  # cosine distance (average linkage) within which windows are surely
 THRESHOLD = 0.25
 MIN_VOICE = 2.0  # seconds of speech a voice needs to stand on its own; less joins the nearest voice
 MIN_TURN = 1.0  # seconds: a shorter turn between two turns of one voice is that voice
-SNAP = 0.8  # seconds: a change of voice moves to the longest pause this close to it
+SNAP = 0.8  # seconds: a change of voice moves to the best gap between two words this close to it
+PAUSE_WEIGHT = 0.5  # how much a second of pause counts for a gap, against how the voices sound there
 MAX_CLUSTERED = 2500  # windows clustered directly; the others join the nearest voice found
 PLACEHOLDER = re.compile(r"Speaker [1-9]\d*")
 
@@ -139,11 +140,20 @@ def _encoder():
 
 
 def embed(mels: np.ndarray) -> np.ndarray:
-    """Voice embeddings (n, 256), L2-normed, of mel windows (n, frames, 40) of one length."""
+    """Voice embeddings (n, 256), L2-normed, of mel windows (n, frames, 40) of one length.
+
+    On one thread: measured on 2 busy cores, torch's LSTM on two threads spent 4.4 times the
+    CPU of one thread for the same windows (its threads wait for each other), and builds share
+    the cores already (--jobs)."""
     import torch
 
     with _lock, torch.inference_mode():
-        return _encoder()(torch.from_numpy(np.ascontiguousarray(mels, dtype=np.float32))).numpy()
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            return _encoder()(torch.from_numpy(np.ascontiguousarray(mels, dtype=np.float32))).numpy()
+        finally:
+            torch.set_num_threads(threads)
 
 
 @cache
@@ -273,12 +283,12 @@ def cluster(windows: Windows, speakers: int | None = None, threshold: float = TH
         return np.zeros(0, dtype=int)
     if speakers == 1 or n == 1:
         return np.zeros(n, dtype=int)
-    from sklearn.cluster import AgglomerativeClustering
+    from scipy.cluster.hierarchy import fcluster, linkage  # as scikit-learn's, and imported in a third of the time
 
     chosen = np.arange(n) if n <= MAX_CLUSTERED else np.linspace(0, n - 1, MAX_CLUSTERED).round().astype(int)
     embeddings = windows.embeddings[chosen]
-    first = AgglomerativeClustering(n_clusters=None, distance_threshold=SPLIT, metric="cosine",
-                                    linkage="average").fit_predict(embeddings)
+    first = fcluster(linkage(embeddings.astype(np.float64), method="average", metric="cosine"), SPLIT,
+                     criterion="distance")
     groups = [np.flatnonzero(first == label) for label in np.unique(first)]
     seconds = [_covered(windows.spans[chosen[g]]) for g in groups]
     wanted = speakers or 1
@@ -360,15 +370,17 @@ def word_voices(words: list[Word], windows: Windows, labels: np.ndarray) -> list
 
 
 def turns_of(words: list[Word], voices: list[int | None], min_turn: float = MIN_TURN,
-             snap: float = SNAP) -> list[Turn]:
+             snap: float = SNAP, place=None) -> list[Turn]:
     """Runs of words of one voice, smoothed (no turn shorter than min_turn between two turns of
-    one voice), each change of voice moved to the longest pause near it."""
+    one voice); each change of voice is then placed between the two words, within `snap`
+    seconds, where the audio before sounds most like the one voice and the audio after like the
+    other (`place`, see `Placer`), or else at the longest pause there."""
     spoken = [(w, v) for w, v in zip(words, voices) if v is not None and not w.sound]
     if not spoken:
         return []
     runs = _runs([v for _, v in spoken])
     runs = _smooth(runs, [w for w, _ in spoken], min_turn)
-    runs = _snap(runs, [w for w, _ in spoken], snap)
+    runs = _snap(runs, [w for w, _ in spoken], snap, place)
     return [Turn(spoken[i][0].start, spoken[j - 1][0].end, voice) for i, j, voice in runs]
 
 
@@ -418,24 +430,54 @@ def _merge(runs: list[list[int]]) -> list[list[int]]:
     return out
 
 
-def _snap(runs: list[list[int]], words: list[Word], snap: float) -> list[list[int]]:
-    """Move each change of voice to the longest pause between words within `snap` seconds of it
-    (a window's voice blurs over its 1.5 s; people change turns at a pause)."""
+def _snap(runs: list[list[int]], words: list[Word], snap: float, place=None) -> list[list[int]]:
+    """Move each change of voice to the best gap between two words within `snap` seconds of it
+    (a window's voice blurs over its 1.5 s): scored by `place` where given, else by the pause."""
     for k in range(1, len(runs)):
         previous, run = runs[k - 1], runs[k]
         boundary = run[0]  # the change is before word `boundary`
         at = (words[boundary - 1].end + words[boundary].start) / 2
-        best, best_score = boundary, -np.inf
-        for b in range(previous[0] + 1, run[1]):
-            middle = (words[b - 1].end + words[b].start) / 2
-            if abs(middle - at) > snap:
-                continue
-            pause = words[b].start - words[b - 1].end
-            score = pause + (0.3 if words[b - 1].text.endswith((".", "?", "!")) else 0.0) - 0.1 * abs(middle - at)
-            if score > best_score:
-                best, best_score = b, score
-        run[0] = previous[1] = best
+        candidates = [b for b in range(previous[0] + 1, run[1])
+                      if abs((words[b - 1].end + words[b].start) / 2 - at) <= snap]
+        pauses = [max(0.0, words[b].start - words[b - 1].end) for b in candidates]
+        if place is not None:
+            scores = place(words, candidates, previous[2], run[2], (words[previous[0]].start, words[run[1] - 1].end))
+            scores = [score + PAUSE_WEIGHT * pause for score, pause in zip(scores, pauses)]
+        else:
+            scores = [pause + (0.3 if words[b - 1].text.endswith((".", "?", "!")) else 0.0)
+                      - 0.1 * abs((words[b - 1].end + words[b].start) / 2 - at) for b, pause in zip(candidates, pauses)]
+        if candidates:
+            run[0] = previous[1] = candidates[int(np.argmax(scores))]
     return [r for r in runs if r[1] > r[0]]
+
+
+class Placer:
+    """Where between two words a change of voice falls: for each candidate gap, a window of the
+    audio just before it and one just after are embedded; the gap whose before sounds most like
+    the earlier voice and whose after sounds most like the later one wins."""
+
+    def __init__(self, pcm: Path, gain: float, centres: np.ndarray, window: float = WINDOW):
+        self.pcm, self.gain, self.centres, self.window = pcm, gain, centres, window
+
+    def __call__(self, words: list[Word], candidates: list[int], before: int, after: int,
+                 bounds: tuple[float, float]) -> list[float]:
+        if not candidates:
+            return []
+        width = round(self.window * FRAMES_PER_SECOND)
+        mels = []
+        for b in candidates:
+            end, start = words[b - 1].end, words[b].start
+            mels.append(self._frames(max(bounds[0], end - self.window), end, width))
+            mels.append(self._frames(start, min(bounds[1], start + self.window), width))
+        similarity = embed(np.stack(mels)) @ self.centres[[before, after]].T  # (2 per candidate, 2 voices)
+        left, right = similarity[0::2], similarity[1::2]
+        return list((left[:, 0] - left[:, 1]) + (right[:, 1] - right[:, 0]))
+
+    def _frames(self, start: float, end: float, width: int) -> np.ndarray:
+        """Mel frames of start..end, repeated to `width` frames if shorter (the encoder takes one length)."""
+        first = max(0, int(start * SAMPLE_RATE))
+        mels = mel_frames(load_pcm(self.pcm, first, max(first + HOP_LENGTH, int(end * SAMPLE_RATE))) * self.gain)
+        return np.resize(mels, (width, N_MELS)) if len(mels) != width else mels
 
 
 def diarize(pcm: Path, words: list[Word], speakers: int | None = None) -> Diarisation:
@@ -445,12 +487,18 @@ def diarize(pcm: Path, words: list[Word], speakers: int | None = None) -> Diaris
     runs = speech_runs(words)
     if not runs:
         return Diarisation((), 0)
-    return turns_from(words, embed_windows(pcm, runs), speakers)
+    return turns_from(words, embed_windows(pcm, runs), speakers, pcm, _gain(pcm, runs))
 
 
-def turns_from(words: list[Word], windows: Windows, speakers: int | None = None) -> Diarisation:
+def turns_from(words: list[Word], windows: Windows, speakers: int | None = None, pcm: Path | None = None,
+               gain: float = 1.0) -> Diarisation:
+    """The turns, from the windows' embeddings; with the audio, each change is placed by ear."""
     labels = cluster(windows, speakers)
-    turns = turns_of(words, word_voices(words, windows, labels))
+    voices = sorted(set(labels.tolist()))
+    place = None
+    if pcm is not None and len(voices) > 1:
+        place = Placer(pcm, gain, _centroids(windows.embeddings, [np.flatnonzero(labels == v) for v in voices]))
+    turns = turns_of(words, word_voices(words, windows, labels), place=place)
     order: dict[int, int] = {}
     for turn in turns:
         order.setdefault(turn.voice, len(order))
@@ -503,35 +551,37 @@ def diarisation_error(reference: list[tuple[float, float, str]], hypothesis: lis
                       collar: float = 0.25, step: float = 0.01) -> dict[str, float]:
     """NIST's diarisation error rate on a 10 ms grid: (missed speech + false alarm + speaker
     confusion) / reference speech, with the best one-to-one mapping of hypothesis speakers to
-    reference speakers, and `collar` seconds either side of each reference boundary not scored."""
+    reference speakers, and `collar` seconds either side of each reference boundary not scored.
+    Reference speakers may overlap (each frame counts every reference speaker in it)."""
     from scipy.optimize import linear_sum_assignment
 
     end = max([b for _, b, _ in reference + hypothesis] + [0.0])
     n = int(np.ceil(end / step)) + 1
-    scored = np.ones(n, dtype=bool)
     ref_names = sorted({w for _, _, w in reference})
     hyp_names = sorted({w for _, _, w in hypothesis})
-    ref = np.full(n, -1)
-    hyp = np.full(n, -1)
+    ref = np.zeros((len(ref_names), n), dtype=bool)
+    hyp = np.zeros((len(hyp_names), n), dtype=bool)
+    scored = np.ones(n, dtype=bool)
     for a, b, who in reference:
-        ref[int(round(a / step)):int(round(b / step))] = ref_names.index(who)
+        ref[ref_names.index(who), int(round(a / step)):int(round(b / step))] = True
         for edge in (a, b):
-            scored[max(0, int(round((edge - collar) / step))):int(round((edge + collar) / step))] = False
+            scored[max(0, int(round((edge - collar) / step))):max(0, int(round((edge + collar) / step)))] = False
     for a, b, who in hypothesis:
-        hyp[int(round(a / step)):int(round(b / step))] = hyp_names.index(who)
-    ref, hyp = ref[scored], hyp[scored]
-    both = (ref >= 0) & (hyp >= 0)
-    overlap = np.zeros((len(ref_names), max(1, len(hyp_names))))
-    np.add.at(overlap, (ref[both], hyp[both]), 1)
-    rows, cols = linear_sum_assignment(-overlap) if len(ref_names) else ([], [])
-    correct = overlap[rows, cols].sum()
-    total = float((ref >= 0).sum())
-    missed = float(((ref >= 0) & (hyp < 0)).sum())
-    false_alarm = float(((ref < 0) & (hyp >= 0)).sum())
-    confusion = float(both.sum() - correct)
-    der = (missed + false_alarm + confusion) / total if total else 0.0
-    return {"der": der, "missed": missed / max(total, 1), "false_alarm": false_alarm / max(total, 1),
-            "confusion": confusion / max(total, 1), "seconds": total * step}
+        hyp[hyp_names.index(who), int(round(a / step)):int(round(b / step))] = True
+    ref, hyp = ref[:, scored].astype(float), hyp[:, scored].astype(float)
+    together = ref @ hyp.T  # frames each reference and hypothesis speaker share
+    rows, cols = linear_sum_assignment(-together) if together.size else ([], [])
+    mapped = np.zeros_like(ref)
+    for r, c in zip(rows, cols):
+        mapped[r] = ref[r] * hyp[c]
+    n_ref, n_hyp, n_correct = ref.sum(axis=0), hyp.sum(axis=0), mapped.sum(axis=0)
+    total = float(n_ref.sum())
+    missed = float(np.maximum(n_ref - n_hyp, 0).sum())
+    false_alarm = float(np.maximum(n_hyp - n_ref, 0).sum())
+    confusion = float((np.minimum(n_ref, n_hyp) - n_correct).sum())
+    share = (lambda x: x / total) if total else (lambda x: 0.0)
+    return {"der": share(missed + false_alarm + confusion), "missed": share(missed),
+            "false_alarm": share(false_alarm), "confusion": share(confusion), "seconds": total * step}
 
 
 def changes(segments: list[tuple[float, float, str]]) -> list[tuple[float, float]]:

@@ -50,6 +50,21 @@ class SpeechMap:
             elapsed += chunk["end"] - chunk["start"]
         return out
 
+    def within(self, seconds: float) -> SpeechMap:
+        """The speech in stretches of up to `seconds` each, on the original clock: neighbouring
+        chunks are put in one stretch, the pause between them included, while it fits."""
+        limit, out = int(seconds * SAMPLE_RATE), []
+        for chunk in self.chunks:
+            if out and chunk["end"] - out[-1]["start"] <= limit:
+                out[-1] = {"start": out[-1]["start"], "end": chunk["end"]}
+                continue
+            start = chunk["start"]
+            while chunk["end"] - start > limit:  # longer than a window (VAD splits at 30 s, padding adds): cut
+                out.append({"start": start, "end": start + limit})
+                start += limit
+            out.append({"start": start, "end": chunk["end"]})
+        return SpeechMap(tuple(out))
+
     def rejected(self, samples: int, shortest: float = 0.0) -> list[tuple[int, int]]:
         """(first, last) sample ranges VAD did not keep, each at least `shortest` seconds long."""
         gaps, previous = [], 0

@@ -21,6 +21,7 @@ let reviewAt = -1; // the word of the review list last gone to
 let newRowCount = 0;
 let pendingMerge = null; // {video, rows} while the merge view is shown
 let lastHash = location.hash;
+const videoShown = []; // functions called with each video view the page shows (workbench.js adds them)
 
 function element(tag, attributes = {}, text) {
   const node = document.createElement(tag);
@@ -123,6 +124,7 @@ function renderVideo(video, keep = null) {
   if (!video.current && !video.error) {
     byId("review-status").textContent = "This file has changed since the captions were last built; words and warnings show after a save.";
   }
+  for (const shown of videoShown) shown(video);
   if (focusedId && byId(focusedId)) byId(focusedId).focus();
 }
 
