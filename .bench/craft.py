@@ -3,7 +3,10 @@
     .venv/bin/python .bench/craft.py edit      # wall time of `python -m pipeline build` after an edit
     .venv/bin/python .bench/craft.py breaks    # share of line and cue breaks inside a phrase
     .venv/bin/python .bench/craft.py punct     # sentences that start with a capital and end with punctuation
-    .venv/bin/python .bench/craft.py onset     # first word / first cue against the first voiced frame
+                                               # (CRAFT_MODES=batched,batch-1,batched+prompt; CRAFT_MODEL=base)
+
+Word onsets against the first voiced frame are checked by tests/test_craft.py (a title card's
+sounds, then real speech), not measured here.
 
 `edit` builds the demo (media/cse-signs-demo.mp4 with the committed editor's file) once into
 $TMPDIR/captions-craft-demo/ (the default model; kept, so later runs only check it), then for each edit
@@ -63,6 +66,10 @@ EDITS = {
     "one-word change": ("[00:46.7]", "a community nurse", ["a school nurse", "a district nurse", "a practice nurse"]),
     "two-word insertion": ("[01:56.7]", "have the power", ["have the real legal power", "have the very real power",
                                                        "have the full legal power"]),
+    # one word rewritten as two: timed by forced alignment (the model is loaded)
+    "one word as two (aligned)": ("[00:46.7]", "a community nurse", ["a district health nurse",
+                                                                   "a school health nurse",
+                                                                   "a practice health nurse"]),
 }
 
 

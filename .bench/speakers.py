@@ -35,7 +35,8 @@ sys.path.insert(0, str(REPO))
 from pipeline import audio  # noqa: E402
 from pipeline.transcribe import diarize  # noqa: E402
 from pipeline.transcript import Transcript  # noqa: E402
-from tests.test_speakers import DIALOGUES, TESTDATA, decode, make_dialogue, speech_span  # noqa: E402
+from tests.test_speakers import (DIALOGUES, TESTDATA, decode, make_dialogue, reference_segments,  # noqa: E402
+                                 speech_span)
 
 TUNED = ("woman-and-man", "two-men-short-turns", "three-voices", "four-accents")
 
@@ -133,7 +134,7 @@ def main() -> int:
     for name in DIALOGUES:
         reference = make_dialogue(name, work / f"{name}.flac")
         label = name + ("" if name in TUNED else " (held out)")
-        measure(label, work / f"{name}.flac", [(t.start, t.end, t.who) for t in reference])
+        measure(label, work / f"{name}.flac", reference_segments(reference))
     with open(TESTDATA / "ami_ES2011a_headset0_40-46s.segments.tsv", encoding="utf-8") as f:
         ami = [(float(r["start_s"]), float(r["end_s"]), r["speaker"]) for r in csv.DictReader(f, delimiter="\t")]
     measure("AMI ES2011a 40-46 s (one speaker)", TESTDATA / "ami_ES2011a_headset0_40-46s.wav", ami)

@@ -278,7 +278,7 @@ def test_the_other_views_fit_375_pixels_without_scrolling_sideways(editor, proje
 
 @pytest.mark.parametrize("path", ["meta", "easy-read"])
 def test_the_new_writes_need_the_token_and_the_editors_own_origin_and_keep_to_the_limit(editor, project, path):
-    from .test_editor import page_token, request
+    from .test_editor import exchange, head, page_token, request
 
     md, meta = folder(project) / f"{NAME}.easy-read.md", folder(project) / f"{NAME}.meta.json"
     before = md.read_bytes()
@@ -288,7 +288,9 @@ def test_the_new_writes_need_the_token_and_the_editors_own_origin_and_keep_to_th
     assert request(editor, "POST", url, body, {"Content-Type": "application/json"})[0] == 403
     assert request(editor, "POST", url, body, {"X-Edit-Token": token, "Origin": "http://evil.example"})[0] == 403
     assert request(editor, "POST", url, body, {"X-Edit-Token": token, "Sec-Fetch-Site": "cross-site"})[0] == 403
-    assert request(editor, "POST", url, b"x" * (editor.max_save_bytes + 1), {"X-Edit-Token": token})[0] == 413
+    statuses, received, closed = exchange(editor, head(editor, "POST", url, f"X-Edit-Token: {token}",
+                                                       f"Content-Length: {editor.max_save_bytes + 1}"))
+    assert statuses == [413] and closed, received[:300]  # refused before its body is read
     status, _, data = request(editor, "POST", url, body, {"X-Edit-Token": token})
     assert status == 409 and "changed on disk" in json.loads(data)["error"]  # a stale base: nothing written
     assert md.read_bytes() == before and not meta.exists()

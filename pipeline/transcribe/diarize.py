@@ -35,8 +35,12 @@ from ..transcript import Segment, Transcript, Word
 VERSION = 1  # part of the cache key: a change here makes every video's turns again
 WINDOW = 1.5  # seconds of speech per embedding
 HOP = 0.75  # seconds between windows
-SHORTEST_WINDOW = 0.75  # a stretch of speech shorter than this is judged by the windows around it
+# A stretch of speech shorter than a window is one shorter window, which places its words but
+# is too short a sample to count in telling voices apart; shorter than this, it has none.
+SHORTEST_WINDOW = 0.3
 JOIN = 0.6  # words closer than this are one stretch of speech
+VOICE_DB = 20.0  # a 10 ms frame within this many dB of the speech's loud frames (95th percentile) is voice
+VOICED = 0.4  # a window with less of its frames voice than this is mostly a pause
 SPLIT = 0.3  # cosine distance (average linkage) within which windows are surely one voice
 # Cosine distance between the mean voices of two groups of windows at or above which they are
 # two voices (measured in .bench/speakers.py).
@@ -214,6 +218,7 @@ def speech_runs(words: list[Word], join: float = JOIN) -> list[tuple[float, floa
 class Windows:
     spans: np.ndarray  # (n, 2) start and end, seconds
     embeddings: np.ndarray  # (n, 256)
+    voiced: np.ndarray | None = None  # (n,) share of each window's frames that are voice
 
     @property
     def seconds(self) -> np.ndarray:
@@ -224,18 +229,25 @@ def embed_windows(pcm: Path, runs: list[tuple[float, float]], window: float = WI
                   batch: int = 64) -> Windows:
     """Voice embeddings of windows over the speech: every `hop` seconds a window of `window`
     seconds, within each stretch; a stretch shorter than a window is one window of its own.
-    (Leaving the pauses inside a stretch out of the windows, as Resemblyzer's own preprocessing
-    does, was measured and made no voice clearer: .bench/speakers.md.)"""
+    Each window also gets the share of its 10 ms frames that are voice (within VOICE_DB of the
+    recording's loud frames): a window that is mostly a pause (Whisper stretches a word over a
+    pause now and then) says little about a voice. (Leaving the pauses out of the windows, as
+    Resemblyzer's own preprocessing does, was measured and told voices apart no better.)"""
     width, step = round(window * FRAMES_PER_SECOND), round(hop * FRAMES_PER_SECOND)
-    spans, full, short = [], [], []
     gain = _gain(pcm, runs)
+    pieces = []
     for start, end in runs:
         first = max(0, int(start * SAMPLE_RATE))
-        mels = mel_frames(load_pcm(pcm, first, int(end * SAMPLE_RATE) + 1) * gain)
+        pieces.append((start, end, first, mel_frames(load_pcm(pcm, first, int(end * SAMPLE_RATE) + 1) * gain)))
+    loud = np.percentile(np.concatenate([_decibels(m) for *_, m in pieces]), 95) if pieces else 0.0
+    spans, voiced, full, short = [], [], [], []
+    for start, end, first, mels in pieces:
+        heard = _decibels(mels) > loud - VOICE_DB
         if len(mels) < width:
             if end - start >= SHORTEST_WINDOW:
                 short.append((len(spans), mels))
                 spans.append((start, end))
+                voiced.append(float(heard.mean()))
             continue
         offsets = list(range(0, len(mels) - width + 1, step))
         if offsets[-1] + width < len(mels) - step // 3:
@@ -244,13 +256,18 @@ def embed_windows(pcm: Path, runs: list[tuple[float, float]], window: float = WI
             full.append((len(spans), mels[offset:offset + width]))
             t = first / SAMPLE_RATE + offset / FRAMES_PER_SECOND
             spans.append((t, t + width / FRAMES_PER_SECOND))
+            voiced.append(float(heard[offset:offset + width].mean()))
     embeddings = np.zeros((len(spans), 256), dtype=np.float32)
     for k in range(0, len(full), batch):
         part = full[k:k + batch]
         embeddings[[i for i, _ in part]] = embed(np.stack([m for _, m in part]))
     for i, mels in short:
         embeddings[i] = embed(mels[None])[0]
-    return Windows(np.array(spans, dtype=np.float64).reshape(-1, 2), embeddings)
+    return Windows(np.array(spans, dtype=np.float64).reshape(-1, 2), embeddings, np.array(voiced))
+
+
+def _decibels(mels: np.ndarray) -> np.ndarray:
+    return 10 * np.log10(mels.sum(axis=1) + 1e-10)
 
 
 def _gain(pcm: Path, runs: list[tuple[float, float]]) -> float:
@@ -281,11 +298,15 @@ def cluster(windows: Windows, speakers: int | None = None, threshold: float = TH
     n = len(windows.spans)
     if n == 0:
         return np.zeros(0, dtype=int)
-    if speakers == 1 or n == 1:
+    # Full windows of voice tell voices apart; shorter ones, and those mostly of a pause, join the
+    # nearest voice afterwards.
+    voiced = windows.voiced if windows.voiced is not None else np.ones(n)
+    full = np.flatnonzero((windows.seconds >= min(WINDOW, windows.seconds.max()) - 1e-6) & (voiced >= VOICED))
+    if speakers == 1 or len(full) < 2:
         return np.zeros(n, dtype=int)
     from scipy.cluster.hierarchy import fcluster, linkage  # as scikit-learn's, and imported in a third of the time
 
-    chosen = np.arange(n) if n <= MAX_CLUSTERED else np.linspace(0, n - 1, MAX_CLUSTERED).round().astype(int)
+    chosen = full if len(full) <= MAX_CLUSTERED else full[np.linspace(0, len(full) - 1, MAX_CLUSTERED).round().astype(int)]
     embeddings = windows.embeddings[chosen]
     first = fcluster(linkage(embeddings.astype(np.float64), method="average", metric="cosine"), SPLIT,
                      criterion="distance")

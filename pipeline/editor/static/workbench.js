@@ -120,7 +120,8 @@ function fixesFor(cue) {
     const needed = Math.max(cue.characters / captionStyle.max_cps, captionStyle.min_duration);
     const wanted = cue.start + needed + 0.1;
     const [, high] = boundsFor(next);
-    const at = Math.min(Math.max(rowStart(next), wanted), high === Infinity ? wanted : high);
+    // Marks are tenths of a second: rounded up, so that the time given is the time needed.
+    const at = Math.min(Math.ceil(Math.max(rowStart(next), wanted) * 10) / 10, high);
     if (at > rowStart(next) + 0.05) {
       fixes.push({ label: `Give it more time: line ${lineLabel(next)} starts at ${clock(at)}`, kind: "mark", row: next, at });
     }
@@ -139,7 +140,7 @@ function lineLabel(row) { return row.origin ? String(row.origin.number) : "(new)
 
 async function applyFix(fix) {
   if (fix.kind === "mark") {
-    if (!setMark(fix.row, clock(Math.ceil(fix.at * 10) / 10))) return;
+    if (!setMark(fix.row, clock(fix.at))) return;
   } else if (fix.kind === "merge") {
     mergeRow(fix.row);
   } else if (fix.kind === "split") {
