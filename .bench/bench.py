@@ -232,6 +232,8 @@ def cluster_figures(demo: Path, model: str) -> dict:
     one, two = rows["cluster, 1 worker"], rows["cluster, 2 workers"]
     return {"model": model, "files": CLUSTER_FILES, "load_before": load_before, "audio_s": round(audio_s, 1), "runs": rows,
             "scaling_2_over_1": round(two["audio_hours_per_hour"] / one["audio_hours_per_hour"], 2),
+            # Audio per CPU-hour of a single-threaded worker: a machine's worth, whatever else runs here.
+            "audio_hours_per_core_hour": round(audio_s / one["cpu_s_total"], 1),
             # Everything but building, per file, with one worker: the client starting and
             # connecting, scheduling, results coming back (the model's load is in the builds).
             "cluster_overhead_per_file_s": round((one["wall_s"] - one["build_s_total"]) / CLUSTER_FILES, 2)}
@@ -251,7 +253,7 @@ def cluster_build(address: str, media: str, transcripts: str, model: str) -> Non
         files = find_media(config.media_dir)
         for _, built in run(client, config, files, output_names(files, config.transcripts_dir)):
             print(json.dumps({"worker": built.worker, "started": built.started, "finished": built.finished,
-                              "received": time.time(), "build_s": built.result.seconds,
+                              "received": time.time(), "build_s": built.result.seconds, "cpu_s": built.cpu_seconds,
                               "model_load_s": built.model_load, "error": built.result.error}), flush=True)
     print(json.dumps({"started": started, "submitted": submitted, "ended": time.time()}), flush=True)
 
@@ -276,6 +278,9 @@ def _cluster_run(out: str) -> dict:
             "model_loads": len(loads), "model_load_s": round(max(loads), 2) if loads else None,
             "build_s_per_file": round(statistics.median(t["build_s"] for t in tasks), 1),
             "build_s_total": round(sum(t["build_s"] for t in tasks), 1),
+            # CPU per file on a worker: what the build costs when the cores are not shared.
+            "cpu_s_per_file": round(statistics.median(t["cpu_s"] for t in tasks), 1),
+            "cpu_s_total": round(sum(t["cpu_s"] for t in tasks), 1),
             "workers_used": len({t["worker"] for t in tasks})}
 
 
@@ -447,7 +452,9 @@ def _cluster_table(part: dict) -> list[str]:
                          f"{row['model_loads']} ({row['model_load_s']} s) |")
         else:
             lines.append(f"| {label} | {row['wall_s']} s | {row['audio_hours_per_hour']} | | | | | |")
-    return lines + ["", f"2 workers give {r['scaling_2_over_1']}× the audio-hours per hour of 1; everything but the "
+    return lines + ["", f"A single-threaded worker builds {r['audio_hours_per_core_hour']} hours of audio per hour of "
+                    f"CPU (median {r['runs']['cluster, 1 worker']['cpu_s_per_file']} s of CPU per file). "
+                    f"2 workers give {r['scaling_2_over_1']}× the audio-hours per hour of 1; everything but the "
                     f"builds themselves (client start and connection, scheduling, results) comes to "
                     f"{r['cluster_overhead_per_file_s']} s per 3-minute file with 1 worker.", ""]
 

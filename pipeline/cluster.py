@@ -54,6 +54,7 @@ class Built:
     finished: float = 0.0
     lock: Held | None = None  # when it held the video's lock, and how long it waited for it
     model_load: float | None = None  # seconds, when this task loaded the worker's model
+    cpu_seconds: float = 0.0  # the worker process's CPU time during the task (all of it, with builds=1)
 
 
 @dataclass
@@ -245,7 +246,7 @@ class AudioBar:
 def build_one(media: Path, name: str, config: BuildConfig) -> Built:
     """The task: one file, built exactly as a local build does, under that video's lock."""
     worker, slots = _this_worker()
-    started = time.time()
+    started, cpu = time.time(), time.process_time()
     files = video_files(config.transcripts_dir, name)
     # With `auto`, the compute types this build may run with, on a CPU worker or a GPU one.
     either = {config.options.compute_type, _on_gpu(config.options.compute_type)} if config.device == "auto" else None
@@ -268,7 +269,7 @@ def build_one(media: Path, name: str, config: BuildConfig) -> Built:
         reason = ("the shared file system does not support locks (mount NFS with lock support)"
                   if error.errno == errno.ENOLCK else f"cannot be locked ({error.strerror})")
         return Built(FileResult(media, "failed", f"{shown(files.folder)}: {reason}"), worker, started, time.time())
-    return Built(result, worker, started, time.time(), held, loaded)
+    return Built(result, worker, started, time.time(), held, loaded, time.process_time() - cpu)
 
 
 def _this_worker() -> tuple[str, tuple[int, int]]:

@@ -177,7 +177,7 @@ def machine_words(transcripts: Path, name: str) -> list[Word]:
 def reference_speakers(words: list[Word], name: str) -> list[str]:
     """Who says each machine word, from the recordings' own transcripts: the machine's words
     aligned with the turns' reference words (so Whisper's timing at a turn's edge does not
-    count); a word the machine misheard belongs to the turn of the word before it."""
+    count); a word the machine added belongs to the turn of the word before it."""
     from difflib import SequenceMatcher
 
     from pipeline.transcript import normalise_token
@@ -187,9 +187,10 @@ def reference_speakers(words: list[Word], name: str) -> list[str]:
     heard = [normalise_token(w.text) for w in words]
     out: list[str | None] = [None] * len(words)
     matcher = SequenceMatcher(None, heard, [token for token, _ in said], autojunk=False)
-    for block in matcher.get_matching_blocks():
-        for k in range(block.size):
-            out[block.a + k] = said[block.b + k][1]
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op in ("equal", "replace"):  # a misheard stretch: word for word, in proportion
+            for k in range(i1, i2):
+                out[k] = said[j1 + (k - i1) * (j2 - j1) // (i2 - i1)][1]
     for k in range(len(out)):
         out[k] = out[k] or (out[k - 1] if k else next(w for w in out if w))
     return out
@@ -380,17 +381,21 @@ def test_chromium_shows_the_name_in_the_cue_text(named, browser, web_root):
         page.close()
 
 
-def test_the_editors_names_survive_retranscription(named):
-    """`build --force` transcribes and finds the turns again; the editor's file is not rewritten,
-    and its table still names every turn."""
+def test_the_editors_names_survive_retranscription(named, tmp_path):
+    """`build --force` transcribes and finds the turns again (here told there are 3 people); the
+    editor's file is not rewritten, and its table still names every turn."""
     folder, reference, edit = named
     before = edit.read_bytes()
-    media = folder.parent.parent / "media"
+    media = tmp_path / "media"  # this video alone
+    media.mkdir()
+    shutil.copy(folder.parent.parent / "media" / f"{folder.name}.flac", media)
     done = subprocess.run([sys.executable, "-m", "pipeline", "build", "--media-dir", str(media), "--transcripts-dir",
-                           str(folder.parent), "--model", "tiny.en", "--force"], capture_output=True, text=True,
-                          cwd=REPO)
+                           str(folder.parent), "--model", "tiny.en", "--force", "--speakers", "3"],
+                          capture_output=True, text=True, cwd=REPO)
     assert done.returncode == 0, done.stderr
+    assert "1 transcribed" in done.stdout
     assert edit.read_bytes() == before
+    assert json.loads((folder / f"{folder.name}.speakers.json").read_text(encoding="utf-8"))["key"]["speakers"] == 3
     text = (folder / f"{folder.name}.txt").read_text(encoding="utf-8")
     assert [p.split(": ", 1)[0] for p in text.strip().split("\n\n")] == [NAMES[t.who] for t in reference]
 

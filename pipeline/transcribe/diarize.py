@@ -1,9 +1,11 @@
 """Who speaks when, offline: speaker turns for the machine's words.
 
     speech (from the machine's word times) -> 1.5 s windows every 0.75 s -> a voice embedding
-    each (Resemblyzer's encoder) -> clustered by cosine distance (average linkage; the number
-    of voices from a distance threshold, or given) -> each word the voice of the windows over it
-    -> turns smoothed, their boundaries snapped to the pause between two words
+    each (Resemblyzer's encoder) -> clustered by cosine distance (average linkage into groups
+    that are surely one voice, then the closest mean voices joined until they are THRESHOLD
+    apart, or until the number of speakers given is left) -> each word the voice of the windows
+    over it -> turns smoothed -> each change of voice placed at the gap between two words where
+    the audio before sounds like the one voice and the audio after like the other
 
 Resemblyzer's voice encoder (a 3-layer LSTM over 40 mel bands, trained for speaker
 verification; Apache-2.0) ships its weights inside its PyPI wheel, so nothing is fetched. Its
@@ -32,7 +34,7 @@ import numpy as np
 from ..audio import SAMPLE_RATE, load_pcm
 from ..transcript import Segment, Transcript, Word
 
-VERSION = 1  # part of the cache key: a change here makes every video's turns again
+VERSION = 1  # part of the cache key (NAME.speakers.json): raise it when a change here changes turns
 WINDOW = 1.5  # seconds of speech per embedding
 HOP = 0.75  # seconds between windows
 # A stretch of speech shorter than a window is one shorter window, which places its words but
@@ -49,6 +51,9 @@ MIN_VOICE = 2.0  # seconds of speech a voice needs to stand on its own; less joi
 MIN_TURN = 1.0  # seconds: a shorter turn between two turns of one voice is that voice
 SNAP = 0.8  # seconds: a change of voice moves to the best gap between two words this close to it
 PAUSE_WEIGHT = 0.5  # how much a second of pause counts for a gap, against how the voices sound there
+# ... and a sentence that ends there: Whisper's time for the last word of a turn is often late
+# (put in the pause after it), so the audio alone cannot tell which side of the pause it is on.
+SENTENCE_END = 0.15
 MAX_CLUSTERED = 2500  # windows clustered directly; the others join the nearest voice found
 PLACEHOLDER = re.compile(r"Speaker [1-9]\d*")
 
@@ -463,13 +468,18 @@ def _snap(runs: list[list[int]], words: list[Word], snap: float, place=None) -> 
         pauses = [max(0.0, words[b].start - words[b - 1].end) for b in candidates]
         if place is not None:
             scores = place(words, candidates, previous[2], run[2], (words[previous[0]].start, words[run[1] - 1].end))
-            scores = [score + PAUSE_WEIGHT * pause for score, pause in zip(scores, pauses)]
+            scores = [score + PAUSE_WEIGHT * pause + (SENTENCE_END if _ends_sentence(words[b - 1]) else 0.0)
+                      for b, score, pause in zip(candidates, scores, pauses)]
         else:
-            scores = [pause + (0.3 if words[b - 1].text.endswith((".", "?", "!")) else 0.0)
+            scores = [pause + (0.3 if _ends_sentence(words[b - 1]) else 0.0)
                       - 0.1 * abs((words[b - 1].end + words[b].start) / 2 - at) for b, pause in zip(candidates, pauses)]
         if candidates:
             run[0] = previous[1] = candidates[int(np.argmax(scores))]
     return [r for r in runs if r[1] > r[0]]
+
+
+def _ends_sentence(word: Word) -> bool:
+    return word.text.rstrip("\"'”’)]").endswith((".", "?", "!", "…"))
 
 
 class Placer:
