@@ -75,6 +75,7 @@ def _parser() -> argparse.ArgumentParser:
                             "error to the stage that made it (VAD, chunking, batching, the guards, the glossary)")
     score.add_argument("--engine", choices=ENGINES, default=DEFAULT_ENGINE, help="with --explain")
     score.add_argument("--model", default=DEFAULT_MODEL, help=f"with --explain (default {DEFAULT_MODEL})")
+    score.add_argument("--beam-size", type=int, default=5, help="with --explain: as for build (default 5)")
     score.add_argument("--threads", type=int, default=None, help="with --explain: engine threads (default: the cores)")
     score.add_argument("--markdown", type=Path, metavar="FILE.md",
                        help="with --explain: also write the table to this file (e.g. .bench/accuracy.md)")
@@ -205,8 +206,9 @@ def _explain(args: argparse.Namespace, media_dirs: list[Path]) -> int:
     from .transcribe.engines import DecodeOptions, load_engine
     from .transcribe.models import resolve_model
 
+    options = DecodeOptions(beam_size=args.beam_size)
     try:
-        engine = load_engine(args.engine, resolve_model(args.model, verify=True), DecodeOptions(), args.threads)
+        engine = load_engine(args.engine, resolve_model(args.model, verify=True), options, args.threads)
     except PipelineError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
@@ -217,9 +219,10 @@ def _explain(args: argparse.Namespace, media_dirs: list[Path]) -> int:
         found = explain_folder(folder, engine, glossary_dir=glossary,
                                log=lambda e: print("\n".join(explain_lines(e)), flush=True))
         sets.append((str(folder), found))
-    heading = (f"# Which stage makes which error\n\n{args.engine}, model {args.model}, decoding options as in a "
-               f"normal build; {date.today().isoformat()}, Python {platform.python_version()}. Made by "
-               f"`python -m pipeline score --explain --model {args.model} "
+    heading = (f"# Which stage makes which error\n\n{args.engine}, model {args.model}, beam {args.beam_size}, "
+               f"the other decoding options as in a normal build; {date.today().isoformat()}, Python "
+               f"{platform.python_version()}. Made by `python -m pipeline score --explain --model {args.model} "
+               f"--beam-size {args.beam_size} "
                + " ".join(f"--media-dir {f}" for f in media_dirs)
                + (f" --markdown {args.markdown}" if args.markdown else "") + "`.")
     table = explain_table(sets, heading)

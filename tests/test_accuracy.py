@@ -131,3 +131,30 @@ def test_fillers_are_kept_and_unsure_hums_are_not():
     assert not guards.plausible(filler, guards.Verdict(0.1, -0.4), fillers=True)  # the old rule, switched on
     hum = Segment(_words([("Mmmmmmmm.", 1.0, 3.0)], probability=0.3))
     assert not guards.plausible(hum, guards.Verdict(0.1, -0.4))
+
+
+def test_score_explain_writes_the_attribution_table(tmp_path, testdata):
+    """`captions score --explain` on a folder with a manifest: one row per clip, the single-speaker
+    total, and the table also written as Markdown."""
+    import shutil
+    import subprocess
+    import sys
+
+    media = tmp_path / "media"
+    media.mkdir()
+    for name in ("ljspeech_LJ002-0020.wav", "ljspeech_LJ002-0020.txt", "bigbuckbunny_no_speech_5s.mp4",
+                 "bigbuckbunny_no_speech_5s.txt"):
+        shutil.copy(testdata / name, media)
+    (media / "manifest.tsv").write_text("media\treference\tspeakers\nljspeech_LJ002-0020.wav\tx\t1\n"
+                                        "bigbuckbunny_no_speech_5s.mp4\tx\t0\n")
+    table = tmp_path / "accuracy.md"
+    done = subprocess.run([sys.executable, "-m", "pipeline", "score", "--explain", "--model", "tiny.en",
+                           "--media-dir", str(media), "--transcripts-dir", str(tmp_path / "none"),
+                           "--markdown", str(table), "--threads", "1"],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    written = table.read_text()
+    assert "| ljspeech_LJ002-0020.wav | 2 |" in written and "| bigbuckbunny_no_speech_5s.mp4 | no speech |" in written
+    assert "**single-speaker total** | **2** |" in written
+    assert "Pooled WER over 1 single-speaker clips (2 words)" in written
+    assert written.strip() in done.stdout

@@ -236,7 +236,7 @@ def set_speaker_name(text: str, voice: str, name: str) -> str:
         at = rows[-1].number
     else:  # after the header's comments and the blank line that ends them
         at = 0
-        while at < len(lines) and lines[at].startswith("#"):
+        while at < len(lines) and lines[at].lstrip("\ufeff").startswith("#"):
             at += 1
     if at and not lines[at - 1].endswith(("\n", "\r")):
         lines[at - 1] += ending

@@ -544,20 +544,16 @@ def label_words(transcript: Transcript, diarisation: Diarisation) -> Transcript:
     if diarisation.voices < 2 or not diarisation.turns:
         return transcript
     turns = diarisation.turns
-    starts = np.array([t.start for t in turns])
-
-    def speaker(word: Word) -> str | None:
-        if word.sound:
-            return word.speaker
-        middle = (word.start + word.end) / 2
-        k = int(np.searchsorted(starts, middle + 1e-6, side="right")) - 1
-        if k < 0:
-            k = 0
-        elif k + 1 < len(turns) and middle > turns[k].end and turns[k + 1].start - middle < middle - turns[k].end:
-            k += 1
-        return placeholder(turns[k].voice)
-
-    segments = [Segment([replace(w, speaker=speaker(w)) for w in s.words]) for s in transcript.segments]
+    k = 0
+    segments = []
+    for segment in transcript.segments:
+        out = []
+        for word in segment.words:
+            # A turn starts at its first word: the words from there on are its own, up to the next.
+            while k + 1 < len(turns) and not word.sound and word.start >= turns[k + 1].start - 1e-6:
+                k += 1
+            out.append(word if word.sound else replace(word, speaker=placeholder(turns[k].voice)))
+        segments.append(Segment(out))
     return replace(transcript, segments=segments)
 
 

@@ -120,7 +120,7 @@ def keep_plausible(decoded: list[tuple[Segment, Verdict]], noise: bool = True,
         reason = _why_not(segment, verdict, noise, fillers)
         if reason is None:
             kept.append(segment)
-        elif segment.words:
+        elif any(_spoken(w) for w in segment.words):  # a lone "." taken out is nothing heard
             removed.append(_removed(segment.words, reason))
     return kept, removed
 
