@@ -103,11 +103,11 @@ def test_a_change_of_speaker_starts_a_cue_and_short_turns_share_one_as_dialogue(
                        speech("Nobody.", start=1.3, speaker="Nicki"),
                        speech("Then we will talk about it now, slowly and properly.", start=3.0, speaker="Nurse"))
     cues = layout(turns)
-    assert cues[0].lines == ["- Who was with you?", "- Nobody."]
+    assert cues[0].lines == ["- [Nurse] Who was with you?", "- [Nicki] Nobody."]
     assert cues[0].speakers == ["Nurse", "Nicki"]
     vtt = to_webvtt(cues, "Made by a test.")
-    assert "<v Nurse>- Who was with you?</v>\n<v Nicki>- Nobody.</v>" in vtt
-    assert "<v Nurse>Then we will talk" in vtt
+    assert "<v Nurse>- [Nurse] Who was with you?</v>\n<v Nicki>- [Nicki] Nobody.</v>" in vtt
+    assert "<v Nurse>[Nurse] Then we will talk" in vtt
     assert len(webvtt.from_string(vtt)) == len(cues) == 2
 
 
@@ -186,7 +186,7 @@ def test_the_w3c_parser_reads_the_webvtt_clean_with_as_many_cues_as_the_srt_has(
 def test_srt_keeps_both_voices_of_a_dialogue_as_the_webvtt_does():
     cues = layout(transcript(speech("Is x < y?", speaker="Nurse"), speech("No & never.", start=1.6, speaker="Nicki")))
     assert same_words(srt_cues(to_srt(cues))) == same_words(vtt_cues(to_webvtt(cues, "Made by a test.")))
-    assert srt_cues(to_srt(cues))[0][2] == ["- Is x < y?", "- No & never."]
+    assert srt_cues(to_srt(cues))[0][2] == ["- [Nurse] Is x < y?", "- [Nicki] No & never."]
 
 
 WORD = st.text(st.sampled_from(list("ab<>&;-/ 0123:,.[]é\u2060")), min_size=1, max_size=8).map(

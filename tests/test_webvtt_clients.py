@@ -73,6 +73,6 @@ def test_chromium_loads_every_cue_through_a_track_element(built_vtts, browser, w
             assert count == len(webvtt.read(str(path))), path
             if path.name == "ami.vtt":
                 first = page.evaluate("() => document.querySelector('track').track.cues[0].text")
-                assert first.startswith("<v Nurse>Fish &amp; chips")
+                assert first.startswith("<v Nurse>[Nurse] Fish &amp; chips")
     finally:
         page.close()

@@ -110,7 +110,7 @@ def _untouched_lines(files: VideoFiles, doc: editfile.EditDocument) -> set[int]:
 
 
 def _line_text(line: editfile.EditLine) -> str:
-    return f"{line.speaker or ''}|{' '.join(t.text for t in line.tokens)}"
+    return f"{line.voice or line.speaker or ''}|{' '.join(t.text for t in line.tokens)}"
 
 
 def _word_items(files: VideoFiles, doc: editfile.EditDocument, published: Transcript, machine: Transcript,
