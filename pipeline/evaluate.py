@@ -97,6 +97,7 @@ class Explanation:
     speakers: int | None
     runs: dict[str, Run]  # "decoder" (Whisper alone), then each stage's key, in order: the last is the pipeline
     leave_one_out: dict[str, int]  # errors of the whole pipeline with only this stage switched off
+    baseline: Run | None = None  # Whisper alone as the issue measures it (beam 5), when the decoder differs
 
     @property
     def alone(self) -> Run:
@@ -146,8 +147,13 @@ def explain_clip(engine, audio, name: str, reference: str, options=None, rules=(
     from .correct.glossary import apply_rules
     from .transcribe.engines import STAGES, without
 
+    from dataclasses import replace
+
+    from .transcribe.engines import DecodeOptions
+
     options = options or engine.options
     stages = list(STAGES)
+    reference_beam = DecodeOptions().beam_size
 
     def run(opts, glossary: bool) -> Run:
         transcript = engine.transcribe(audio, opts)
@@ -162,7 +168,9 @@ def explain_clip(engine, audio, name: str, reference: str, options=None, rules=(
         runs[GLOSSARY_STAGE] = run(options, True)
         leave_one_out = {stage: run(without(options, stage), True).score.errors for stage in stages}
         leave_one_out[GLOSSARY_STAGE] = runs[stages[-1]].score.errors
-    return Explanation(name, len(normalise(reference).split()), speakers, runs, leave_one_out)
+        baseline = (run(without(replace(options, beam_size=reference_beam), *stages), False)
+                    if options.beam_size != reference_beam else None)
+    return Explanation(name, len(normalise(reference).split()), speakers, runs, leave_one_out, baseline)
 
 
 def explain_folder(media_dir: Path, engine, options=None, glossary_dir: Path | None = None,
@@ -227,6 +235,8 @@ def _shown(error: tuple[str, str, str]) -> str:
 
 def explain_table(sets: list[tuple[str, list[Explanation]]], heading: str) -> str:
     """The attribution as Markdown: per clip, the errors each stage adds, and totals per set."""
+    from .transcribe.engines import DecodeOptions
+
     names = stage_names()
     stages = list(names)
     out = [heading, "",
@@ -254,7 +264,12 @@ def explain_table(sets: list[tuple[str, list[Explanation]]], heading: str) -> st
         alone = sum(e.alone.score.errors for e in speech)
         full = sum(e.pipeline.score.errors for e in speech)
         out += ["", f"Pooled WER over {len(speech)} single-speaker clips ({words} words): Whisper alone "
-                    f"{_pct(alone, words)} ({alone} errors), the pipeline {_pct(full, words)} ({full} errors).", ""]
+                    f"{_pct(alone, words)} ({alone} errors), the pipeline {_pct(full, words)} ({full} errors)."]
+        if speech and speech[0].baseline is not None:
+            base = sum(e.baseline.score.errors for e in speech)
+            out.append(f"Whisper alone at beam {DecodeOptions().beam_size} (the default): {_pct(base, words)} "
+                       f"({base} errors).")
+        out.append("")
         silent = [e for e in explanations if not e.reference_words]
         if silent:
             out.append("Words written where nothing is said: " + ", ".join(
@@ -264,8 +279,8 @@ def explain_table(sets: list[tuple[str, list[Explanation]]], heading: str) -> st
         out.append("The whole pipeline with one stage switched off (single-speaker errors): " + ", ".join(
             f"without {names[s]} {sum(e.leave_one_out[s] for e in speech)}" for s in stages[1:] if s not in off)
                    + f"; with every stage {full}.")
-        worse = [(e.name, e.alone.score.errors, e.pipeline.score.errors) for e in speech
-                 if e.pipeline.score.errors > e.alone.score.errors + 1]
+        worse = [(e.name, (e.baseline or e.alone).score.errors, e.pipeline.score.errors) for e in speech
+                 if e.pipeline.score.errors > (e.baseline or e.alone).score.errors + 1]
         out += ["", "Clips more than one error worse than Whisper alone: "
                 + (", ".join(f"{n} ({a} → {p})" for n, a, p in worse) if worse else "none") + ".", ""]
     return "\n".join(out)

@@ -84,7 +84,8 @@ def test_explain_charges_the_whispered_words_to_vad_at_silero_s_default_threshol
     assert sum(before.added().values()) == before.pipeline.score.errors
     # the second look takes back what VAD rejected, when Whisper is sure of it
     rescued = explain_clip(engine, audio, "whisper2", reference)
-    assert rescued.added()["second_look"] <= -3, rescued.runs
+    assert rescued.added()["second_look"] <= -2, rescued.runs
+    assert "speech whatsoever here" in rescued.pipeline.text.lower(), rescued.pipeline.text
 
 
 def _words(spec: list[tuple[str, float, float]], probability: float = 0.95) -> list[Word]:
