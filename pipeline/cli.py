@@ -177,7 +177,10 @@ def _score(args: argparse.Namespace) -> int:
 
     media_dirs = args.media_dir or [Path("media")]
     if args.explain:
-        return _explain(args, media_dirs)
+        from .evaluate import explain_command
+
+        return explain_command(media_dirs, args.transcripts_dir, args.engine, args.model, args.beam_size,
+                               args.threads, args.markdown)
     if len(media_dirs) > 1:
         print("error: several --media-dir need --explain", file=sys.stderr)
         return 2
@@ -192,43 +195,6 @@ def _score(args: argparse.Namespace) -> int:
     if single:
         print(f"pooled WER over the {len(single)} single-speaker clips "
               f"({sum(s.reference_words for s in single)} words): {pooled_wer(single):.1%}")
-    return 0
-
-
-def _explain(args: argparse.Namespace, media_dirs: list[Path]) -> int:
-    """`score --explain`: every clip heard again stage by stage; the table on stdout (and --markdown)."""
-    import platform
-    from datetime import date
-
-    from .atomic import atomic_write_text
-    from .errors import PipelineError
-    from .evaluate import explain_folder, explain_lines, explain_table
-    from .transcribe.engines import DecodeOptions, load_engine
-    from .transcribe.models import resolve_model
-
-    options = DecodeOptions(beam_size=args.beam_size)
-    try:
-        engine = load_engine(args.engine, resolve_model(args.model, verify=True), options, args.threads)
-    except PipelineError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
-    glossary = args.transcripts_dir if args.transcripts_dir.is_dir() else None
-    sets = []
-    for folder in media_dirs:
-        print(f"# {folder}", flush=True)
-        found = explain_folder(folder, engine, glossary_dir=glossary,
-                               log=lambda e: print("\n".join(explain_lines(e)), flush=True))
-        sets.append((str(folder), found))
-    heading = (f"# Which stage makes which error\n\n{args.engine}, model {args.model}, beam {args.beam_size}, "
-               f"the other decoding options as in a normal build; {date.today().isoformat()}, Python "
-               f"{platform.python_version()}. Made by `python -m pipeline score --explain --model {args.model} "
-               f"--beam-size {args.beam_size} "
-               + " ".join(f"--media-dir {f}" for f in media_dirs)
-               + (f" --markdown {args.markdown}" if args.markdown else "") + "`.")
-    table = explain_table(sets, heading)
-    print(table)
-    if args.markdown:
-        atomic_write_text(args.markdown, table + "\n")
     return 0
 
 

@@ -136,8 +136,8 @@ def word_errors(reference: str, hypothesis: str) -> list[tuple[str, str, str]]:
     out = jiwer.process_words(ref, hyp)
     words, heard = out.references[0], out.hypotheses[0]
     kinds = {"substitute": "substitution", "delete": "deletion", "insert": "insertion"}
-    return [(kinds[a.type], " ".join(words[a.ref_start_idx:a.ref_end_idx]), " ".join(heard[a.hyp_start_idx:a.hyp_end_idx]))
-            for a in out.alignments[0] if a.type != "equal"]
+    return [(kinds[a.type], " ".join(words[a.ref_start_idx:a.ref_end_idx]),
+             " ".join(heard[a.hyp_start_idx:a.hyp_end_idx])) for a in out.alignments[0] if a.type != "equal"]
 
 
 def explain_clip(engine, audio, name: str, reference: str, options=None, rules=(),
@@ -159,7 +159,8 @@ def explain_clip(engine, audio, name: str, reference: str, options=None, rules=(
         transcript = engine.transcribe(audio, opts)
         if glossary and rules:
             transcript = apply_rules(transcript, list(rules))
-        return Run(transcript.text, score_text(name, reference, transcript.text), word_errors(reference, transcript.text))
+        text = transcript.text
+        return Run(text, score_text(name, reference, text), word_errors(reference, text))
 
     with engine.remembering():
         runs = {"decoder": run(without(options, *stages), False)}
@@ -191,7 +192,8 @@ def explain_folder(media_dir: Path, engine, options=None, glossary_dir: Path | N
                 continue
             rules = []
             if glossary_dir is not None:
-                rules = load_glossary(glossary_dir / GLOSSARY, glossary_dir / media.stem / f"{media.stem}.glossary.txt").rules
+                own = glossary_dir / media.stem / f"{media.stem}.glossary.txt"
+                rules = load_glossary(glossary_dir / GLOSSARY, own).rules
             audio = load_pcm(Path(scratch) / f"{extract_pcm(media, Path(scratch))}.pcm")
             out.append(explain_clip(engine, audio, media.name, reference.read_text(encoding="utf-8"), options, rules,
                                     speakers.get(media.name)))
@@ -259,7 +261,8 @@ def explain_table(sets: list[tuple[str, list[Explanation]]], heading: str) -> st
         words = sum(e.reference_words for e in speech)
         totals = [sum(e.added()[s] for e in speech) for s in stages]
         out.append(f"| **single-speaker total** | **{words}** | "
-                   + " | ".join("off" if s in off else f"**{_signed(t, s == 'decoder')}**" for s, t in zip(stages, totals))
+                   + " | ".join("off" if s in off else f"**{_signed(t, s == 'decoder')}**"
+                                for s, t in zip(stages, totals))
                    + f" | **{sum(e.pipeline.score.errors for e in speech)}** |")
         alone = sum(e.alone.score.errors for e in speech)
         full = sum(e.pipeline.score.errors for e in speech)
@@ -304,3 +307,41 @@ def _errors(e: Explanation) -> str:
 
 def _pct(errors: int, words: int) -> str:
     return f"{errors / words:.1%}" if words else "n/a"
+
+
+def explain_command(media_dirs: list[Path], transcripts_dir: Path, engine_name: str, model: str, beam_size: int,
+                    threads: int | None, markdown: Path | None) -> int:
+    """`captions score --explain`: every clip heard again stage by stage; each clip's story and then
+    the table on stdout, the table also written to `markdown` when given."""
+    import platform
+    import sys
+    from datetime import date
+
+    from .atomic import atomic_write_text
+    from .errors import PipelineError
+    from .transcribe.engines import DecodeOptions, load_engine
+    from .transcribe.models import resolve_model
+
+    options = DecodeOptions(beam_size=beam_size)
+    try:
+        engine = load_engine(engine_name, resolve_model(model, verify=True), options, threads)
+    except PipelineError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    glossary = transcripts_dir if transcripts_dir.is_dir() else None
+    sets = []
+    for folder in media_dirs:
+        print(f"# {folder}", flush=True)
+        found = explain_folder(folder, engine, glossary_dir=glossary,
+                               log=lambda e: print("\n".join(explain_lines(e)), flush=True))
+        sets.append((str(folder), found))
+    heading = (f"# Which stage makes which error\n\n{engine_name}, model {model}, beam {beam_size}, the other "
+               f"decoding options as in a normal build; {date.today().isoformat()}, Python "
+               f"{platform.python_version()}. Made by `python -m pipeline score --explain --model {model} "
+               f"--beam-size {beam_size} " + " ".join(f"--media-dir {f}" for f in media_dirs)
+               + (f" --markdown {markdown}" if markdown else "") + "`.")
+    table = explain_table(sets, heading)
+    print(table)
+    if markdown:
+        atomic_write_text(markdown, table + "\n")
+    return 0

@@ -2,9 +2,9 @@
 
 Whisper alone is measured here, in the test, on this machine, never taken from a stored number:
 int8 decoding differs between CPUs by an error or two (tiny.en alone makes 15 errors in the 152
-words of testdata's single-speaker clips on an AVX-512 Xeon, 14 with CT2_FORCE_CPU_ISA=AVX, 13 on
-the AMD EPYC of .bench/results.md). "Whisper alone" is faster-whisper int8, beam 5, with every
-stage of the pipeline switched off: no VAD, no guards.
+words of testdata's single-speaker clips on an AVX-512 Xeon, 14 there with CT2_FORCE_CPU_ISA=AVX).
+"Whisper alone" is faster-whisper int8, beam 5, with every stage of the pipeline switched off:
+no VAD, no guards.
 """
 
 from __future__ import annotations
@@ -27,7 +27,8 @@ def clip(tmp_path_factory, testdata):
 
     def load(name: str):
         media = testdata / name
-        return load_pcm(folder / f"{extract_pcm(media, folder)}.pcm"), media.with_suffix(".txt").read_text(encoding="utf-8")
+        samples = load_pcm(folder / f"{extract_pcm(media, folder)}.pcm")
+        return samples, media.with_suffix(".txt").read_text(encoding="utf-8")
 
     return load
 
