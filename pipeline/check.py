@@ -12,9 +12,11 @@ import numpy as np
 from .audio import SAMPLE_RATE
 from .errors import shown
 from .formats.readers import check_webvtt
+from .formats.vtt import VOICE
 from .layout import Profile
 from .store import VideoFiles, pcm_path
 from .timecode import timestamp
+from .transcribe.diarize import is_placeholder
 from .transcribe.guards import loop_at
 from .transcript import normalise_token
 
@@ -96,8 +98,21 @@ def check_file(path: Path, profile: Profile, fps: float | None = None, audio: np
         if audio is not None and _silent(audio, start, end) and not _is_sound_label(text):
             add(start, "words-in-silence", f"words shown over {duration:.1f} s of silence: {text[:40]!r}",
                 error=False)
-    findings += _loops(path, captions)
+    findings += _loops(path, captions) + _unnamed_voices(path, captions)
     return findings
+
+
+def _unnamed_voices(path: Path, captions) -> list[Finding]:
+    """A warning for each voice still called by the machine's placeholder ("Speaker 2"), at its
+    first cue: a viewer reads it as if it were a name, and only an editor knows the real one."""
+    first: dict[str, float] = {}
+    for caption in captions:
+        for voice in VOICE.findall(caption.raw_text):
+            if is_placeholder(voice.strip()):
+                first.setdefault(voice.strip(), caption.start_time.in_milliseconds() / 1000)
+    return [Finding(path, start, "unnamed-speaker", f"{voice!r} is the machine's name for a voice: name it once in "
+                    f"the editor's speakers table ('# speaker: {voice} = Name')", error=False)
+            for voice, start in first.items()]
 
 
 def _tag_problem(raw: str) -> str | None:

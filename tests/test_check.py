@@ -176,6 +176,18 @@ def test_words_over_silence_are_flagged(tmp_path):
     assert check_file(vtt, PROFILES["default"], 25.0, loud) == []
 
 
+
+def test_a_voice_never_named_is_a_warning_at_its_first_cue(tmp_path):
+    vtt = tmp_path / "voices.vtt"
+    vtt.write_text("WEBVTT\n\n00:00:01.000 --> 00:00:03.000\n<v Speaker 2>[Speaker 2] I was fifteen.\n\n"
+                   "00:00:04.000 --> 00:00:06.000\n<v Nicki>[Nicki] Nobody noticed.\n\n"
+                   "00:00:07.000 --> 00:00:09.000\n<v Speaker 2>[Speaker 2] Then it got worse.\n\n"
+                   "00:00:10.000 --> 00:00:12.000\n<v.loud Speaker 10>[Speaker 10] Stop.\n")
+    findings = check_file(vtt, PROFILES["default"])
+    assert [(f.rule, f.start, f.error) for f in findings] == [
+        ("unnamed-speaker", 1.0, False), ("unnamed-speaker", 10.0, False)]
+    assert "# speaker: Speaker 2 = Name" in findings[0].detail
+
 def test_built_captions_pass_the_gate(media_dir, tmp_path, testdata):
     import shutil
 

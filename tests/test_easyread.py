@@ -284,6 +284,17 @@ def test_a_quote_keeps_its_speaker():
     assert not any("Smith says: The film" in p.text for p in easy.points)
 
 
+
+def test_an_unnamed_voice_is_never_published_as_a_name():
+    """A voice the editor has not named yet has the machine's placeholder ("Speaker 2"); the easy
+    read is published, so it says whose words they are only when a person gave the name."""
+    said = "I was fourteen when he started grooming me and nobody noticed anything at all.".split()
+    unnamed = Transcript([Segment([Word(w, i, i + 0.5, speaker="Speaker 2") for i, w in enumerate(said)])], "en", 20)
+    easy = summarise(unnamed, "T")
+    assert easy.points and not any("Speaker" in p.text for p in easy.points), [p.text for p in easy.points]
+    named = Transcript([Segment([Word(w, i, i + 0.5, speaker="Speaker 12b") for i, w in enumerate(said)])], "en", 20)
+    assert summarise(named, "T").points[0].text.startswith("Speaker 12b says: ")
+
 # ---------------------------------------------------------------- pictures
 
 

@@ -201,6 +201,22 @@ def test_our_own_srt_imports_with_every_word(tmp_path):
     assert [c.start for c in imported] == [round(c.start, 3) for c in cues]
 
 
+
+def test_visible_speaker_labels_come_back_as_speakers_not_words(tmp_path):
+    """Our captions show a speaker's name in the text ("[Nicki] ..." or "NICKI: ..."); a file
+    corrected elsewhere and imported must give the name back as the speaker, not as words, while
+    a lower-case bracket is a sound description that stays in the text."""
+    vtt = write(tmp_path, "labels.vtt", "WEBVTT\n\n00:01.000 --> 00:02.000\n<v Nicki>[Nicki] I was fifteen.</v>\n\n"
+                "00:02.000 --> 00:03.000\n<v Dr Patel>DR PATEL: Take one.</v>\n\n"
+                "00:03.000 --> 00:04.000\n<v Nicki>[Bob] is not my name.</v>\n")
+    assert [c.lines for c in read_captions(vtt)] == [
+        [("Nicki", "I was fifteen.")], [("Dr Patel", "Take one.")], [("Nicki", "(Bob) is not my name.")]]
+    srt = write(tmp_path, "labels.srt", "1\n00:00:01,000 --> 00:00:02,000\n[Speaker 2] Hello.\n\n"
+                "2\n00:00:02,000 --> 00:00:03,000\n- NICKI: Who?\n- [Dr Patel] Me.\n\n"
+                "3\n00:00:03,000 --> 00:00:04,000\n[sighs] I know.\n")
+    assert [c.lines for c in read_captions(srt)] == [
+        [("Speaker 2", "Hello.")], [("Nicki", "Who?"), ("Dr Patel", "Me.")], [(None, "(sighs) I know.")]]
+
 @pytest.fixture
 def built(tmp_path, testdata):
     media = tmp_path / "media"

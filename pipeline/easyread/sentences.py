@@ -14,6 +14,7 @@ from functools import cache
 
 import pysbd
 
+from ..transcribe.diarize import is_placeholder
 from ..transcript import Transcript
 from .lexicon import WORD, word_count
 
@@ -118,6 +119,13 @@ def _name_of(who: str) -> str | None:
     return name
 
 
+def _is_a_name(speaker: str | None) -> bool:
+    """Whether a speaker is someone a reader can be told about: not the narrator (nobody's quote)
+    and not a placeholder the machine gave an unnamed voice ("Speaker 2 says:" tells a reader
+    nothing, and an easy read is published: only an editor's name is shown as a name)."""
+    return bool(speaker) and speaker.strip().lower() not in NARRATORS and not is_placeholder(speaker)
+
+
 def spoken_sentences(transcript: Transcript) -> list[Spoken]:
     """The transcript's sentences, each with its speaker: from the transcript's speaker names (the
     editor's 'Name:' lines; a narrator is nobody's quote), or from 'Name, role, said:' before a
@@ -126,7 +134,7 @@ def spoken_sentences(transcript: Transcript) -> list[Spoken]:
     for word in transcript.words:
         if word.sound:
             continue
-        speaker = word.speaker if word.speaker and word.speaker.strip().lower() not in NARRATORS else None
+        speaker = word.speaker if _is_a_name(word.speaker) else None
         if not runs or runs[-1][0] != speaker:
             runs.append((speaker, []))
         runs[-1][1].append(word.text)

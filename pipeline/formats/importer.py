@@ -11,8 +11,8 @@ from pathlib import Path
 from ..errors import shown
 from . import editfile, readers
 from .srt import WORD_JOINER
+from .vtt import VOICE
 
-_VOICE = re.compile(r"<v(?:\.[^\s>]*)?[ \t]+([^>]*)>")
 _TAG = re.compile(r"</?[^>]*>")
 _SRT_CODES = re.compile(r"</?(?:b|i|u|s|font)(?:[ \t][^>]*)?>|\{\\[^{}]*\}", re.IGNORECASE)
 
@@ -58,13 +58,45 @@ def _srt_plain(raw: str) -> str:
 
 
 def _line(raw: str, plain, voices: bool) -> tuple[str | None, str]:
-    voice = _VOICE.search(raw) if voices else None
+    voice = VOICE.search(raw) if voices else None
     speaker = html.unescape(voice.group(1)).strip() if voice else None
     words = plain(raw).strip()
     if words.startswith("- ") or words.startswith("-\u00a0"):
         words = words[2:].strip()
+    labelled, words = _speaker_label(words, speaker)
+    speaker = speaker or labelled
     words = " ".join(words.replace("[", "(").replace("]", ")").split()) if not _is_sound(words) else words
     return speaker, words
+
+
+# The visible speaker labels our writers put in the caption text (layout.speaker_label), and other
+# tools' in the same two house styles: "[Nicki] I was fifteen." and "NICKI: I was fifteen.".
+_BRACKET_LABEL = re.compile(r"\[([^\[\]]+)\][ \t\u00a0]+(?=\S)")
+_CAPS_LABEL = re.compile(r"([^\W\d_a-z][^:a-z]*):[ \t\u00a0]+(?=\S)")
+
+
+def _speaker_label(words: str, voice: str | None) -> tuple[str | None, str]:
+    """A leading speaker label taken off the words: (the name it gives, the words without it).
+
+    A label repeating the cue's voice span always goes. Without a voice span (SRT), a bracketed
+    label is a name only when it reads as one (capitalised: "[Nicki]", "[Speaker 2]"), because a
+    lower-case "[sighs] I know." is a sound description and stays; an upper-case "NICKI:" is a
+    name (the capitals say so, and it is read back in title case: "DR PATEL:" is "Dr Patel")."""
+    for pattern in (_BRACKET_LABEL, _CAPS_LABEL):
+        match = pattern.match(words)
+        if not match:
+            continue
+        name = match.group(1).strip()
+        rest = words[match.end():]
+        if voice is not None:
+            if name.casefold() == voice.casefold():
+                return None, rest
+            continue
+        if pattern is _BRACKET_LABEL and name[:1].isupper() and editfile.valid_speaker(name):
+            return name, rest
+        if pattern is _CAPS_LABEL and any(c.isalpha() for c in name) and editfile.valid_speaker(name.title()):
+            return name.title(), rest
+    return None, words
 
 
 def _is_sound(text: str) -> bool:

@@ -8,12 +8,16 @@ or "NICKI: ...", by the profile's house style), which layout.py puts in the line
 from __future__ import annotations
 
 import html
+import re
 
 from webvtt import Caption, WebVTT
 
 from ..layout import Cue
 from ..timecode import timestamp
 from ..transcript import Transcript
+
+# A voice span's opening tag, `<v Nicki>` or `<v.loud Nicki>`: group 1 is the voice's name.
+VOICE = re.compile(r"<v(?:\.[^\s>]*)?[ \t]+([^>]*)>")
 
 
 def escape_cue_text(text: str) -> str:
