@@ -89,7 +89,8 @@ def content_lines(text: str) -> list[LineParts]:
 class Change:
     """One edit the page sends. "edit" rewrites line `line` (speaker, text, and the time mark when
     `mark` is not None; "" removes it); "delete" removes line `line`; "insert" adds a line after
-    line `after` (0: before the first line of the transcript), in the order the inserts come."""
+    line `after` (0: before the first line of the transcript), in the order the inserts come;
+    "name" names the voice `speaker` as `text` in the speakers table ("" unnames it)."""
 
     line: int  # the file's line number, as the page was given it
     speaker: str = ""
@@ -114,6 +115,8 @@ def apply_operations(text: str, changes: list[Change], path: str) -> tuple[str, 
     replaced: dict[int, str | None] = {}  # line number -> its new text, or None when deleted
     inserts: dict[int, list[tuple[int, str]]] = {}
     for index, change in enumerate(changes):
+        if change.op == "name":
+            continue  # the speakers table: after the lines, below
         if change.op == "insert":
             where = f"{path}:{change.after}" if change.after else path
             if change.after and change.after not in parts:
@@ -168,7 +171,26 @@ def apply_operations(text: str, changes: list[Change], path: str) -> tuple[str, 
             emit(inserts.pop(number))
     if leading:
         emit(leading)
-    return "".join(out), origins
+    return _name_voices("".join(out), origins, [c for c in changes if c.op == "name"], path)
+
+
+def _name_voices(text: str, origins: list[tuple[str, int]], names: list[Change],
+                 path: str) -> tuple[str, list[tuple[str, int]]]:
+    """The file with each voice named in its speakers table row (a new row when it has none);
+    `origins` gets the new row, so a problem further down is still named by the page's line."""
+    for change in names:
+        voice, name = change.speaker.strip(), " ".join(change.text.split())
+        for what in ([voice, name] if name else [voice]):  # "" unnames a voice
+            if not editfile.valid_speaker(what):
+                raise PipelineError(path, f"speaker {what!r} is not a name the file can hold: "
+                                          "at most 60 characters, no colon")
+        before = split_lines(text)
+        text = editfile.set_speaker_name(text, voice, name)
+        after = split_lines(text)
+        if len(after) > len(before):  # a row was added: where the two first differ
+            at = next((i for i, (a, b) in enumerate(zip(before, after)) if a != b), len(before))
+            origins.insert(at, ("raw", 0))
+    return text, origins
 
 
 def _mark(written: str, where: str) -> str:
@@ -242,7 +264,8 @@ def video_view(config: BuildConfig, name: str) -> dict:
     view = {"name": name, "media_url": "/media/" + quote(media.name), "edit_file": str(outputs.edit),
             "edit_sha256": sha256(edit_bytes), "current": is_current(outputs, edit_bytes), "lines": [],
             "vtt_url": None, "error": None, "to_check": 0, "review": [], "meta": panels.meta_view(outputs),
-            "machine_lines": panels.machine_lines(outputs), "easy_read": outputs.easy_read.is_file()}
+            "machine_lines": panels.machine_lines(outputs), "easy_read": outputs.easy_read.is_file(),
+            "speakers": []}
     vtt = outputs.path(VTT)
     if vtt.is_file():
         view["vtt_url"] = f"/transcripts/{quote(name)}/{quote(vtt.name)}?v={sha256(vtt.read_bytes())[:12]}"
@@ -254,6 +277,7 @@ def video_view(config: BuildConfig, name: str) -> dict:
         view["error"] = str(error)
         return view
     lines = _line_views(text, doc)
+    view["speakers"] = [{"voice": row.voice, "name": row.name} for row in editfile.speakers_table(text, path)]
     view["review"] = []
     if view["current"]:
         review = review_list(outputs.folder)
@@ -434,8 +458,8 @@ class Saver:
             old = path.read_bytes()
             if sha256(old) != base_sha256:
                 raise Refused(HTTPStatus.CONFLICT, f"{path.name} was changed on disk after this page loaded it (in a "
-                                                   "text editor?), so nothing was saved. Your points are kept on the "
-                                                   "page: load the file as it is now, then make your changes again.",
+                                                   "text editor?), so nothing was saved. Your points are kept: "
+                                                   "merge them with the file as it is now.",
                               {"conflict": True})
             try:
                 text = editfile.decode(old, str(path))

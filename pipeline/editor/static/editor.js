@@ -11,7 +11,9 @@ const REDO_PREFIX = "captions-editor:redo:";
 const TOKEN_PATTERN = /\[[^\[\]]*\]|[^\s\[\]]+/g; // as the file's parser splits a line's text
 
 let current = null; // the video shown: the server's view of it
-let rows = []; // in order: {origin (the line as loaded, or null for a new line), li, speaker, text, mark, play}
+let rows = []; // in order: {origin (the line as loaded, or null for a new line), li, speaker, voice, text, mark, play}
+let voiceNames = new Map(); // the speakers table: voice ("Speaker 2") -> its name box in the Speakers panel
+const NEW_SPEAKER = "\u0000new"; // the dropdown's "New speaker…": a value no name can have
 let timedWords = []; // every published word, in time order: {start, end, span, row}
 let highlighted = null;
 let saving = false;
@@ -117,6 +119,7 @@ function renderVideo(video, keep = null) {
   if (player.getAttribute("src") !== video.media_url) player.src = video.media_url;
   byId("cannot-play").hidden = true;
   setTrack(video.vtt_url);
+  renderSpeakers(video.speakers || []);
   renderLines(video.lines);
   if (keep && keep.base === video.edit_sha256) applyDraft(keep);
   renderReview();
@@ -149,6 +152,7 @@ function renderLines(lines) {
     list.append(row.li);
   }
   timedWords.sort((a, b) => a.start - b.start);
+  refreshSpeakers();
   showActiveRow();
 }
 
@@ -173,8 +177,11 @@ function makeRow(origin, speakerValue, textValue, mark) {
   row.play.addEventListener("click", () => playFrom(rowStart(row)));
   row.number = element("span", { class: "number" });
   row.speaker = element("input", { type: "text", class: "speaker", id: `speaker-${key}`, autocomplete: "off",
-    spellcheck: "false" });
+    spellcheck: "false", hidden: "" });
   row.speaker.value = speakerValue;
+  row.voice = element("select", { class: "voice", id: `voice-${key}` });
+  row.voice.addEventListener("change", () => chooseVoice(row));
+  row.speaker.addEventListener("change", () => refreshSpeakers());
   row.text = element("textarea", { class: "text", id: `text-${key}`, rows: "2", spellcheck: "true" });
   row.text.value = textValue;
   for (const field of [row.speaker, row.text]) field.addEventListener("input", () => changed(row));
@@ -182,7 +189,9 @@ function makeRow(origin, speakerValue, textValue, mark) {
   li.addEventListener("focusin", () => { activeRow = row; showActiveRow(); });
   const head = element("div", { class: "line-start" });
   head.append(row.play, row.number);
-  li.append(head, row.speaker, row.text);
+  const speakerBox = element("div", { class: "speaker-box" });
+  speakerBox.append(row.voice, row.speaker);
+  li.append(head, speakerBox, row.text);
   if (origin && origin.words.length) li.append(renderWords(origin, row));
   if (origin && origin.findings.length) li.append(renderFindings(origin.findings));
   labelRow(row);
@@ -193,10 +202,11 @@ function labelRow(row) {
   const time = rowTime(row);
   const where = row.origin ? `line ${row.origin.number}` : "new line";
   row.play.textContent = time;
-  row.play.setAttribute("aria-label", time === "new" ? "Play from the line before" : `Play from ${time}`);
+  row.play.setAttribute("aria-label", time === "new" ? "new line: play from the line before" : `Play from ${time}`);
   row.number.textContent = where;
   const at = time === "new" ? "new line" : `line at ${time}`;
-  row.speaker.setAttribute("aria-label", `Speaker from ${at} (blank: no change of speaker)`);
+  row.voice.setAttribute("aria-label", `Speaker of ${at}`);
+  row.speaker.setAttribute("aria-label", `New speaker's name from ${at}`);
   row.text.setAttribute("aria-label", `Text of ${at}`);
   row.li.classList.toggle("changed", isChanged(row));
 }
@@ -246,7 +256,7 @@ function deletedLines() {
 
 function changeCount() {
   return rows.filter((row) => isChanged(row) && (row.origin || squash(row.text.value))).length
-    + deletedLines().length;
+    + deletedLines().length + renamedVoices().length;
 }
 
 function changed(row) {
@@ -272,6 +282,7 @@ function snapshot() {
       text: line.text })),
     rows: rows.map((row) => ({ origin: row.origin ? row.origin.number : null, speaker: row.speaker.value,
       text: row.text.value, mark: row.mark })),
+    names: Object.fromEntries([...voiceNames].map(([voice, box]) => [voice, box.value])),
   };
 }
 
@@ -306,6 +317,8 @@ function applyDraft(draft) {
   }
   rows = next;
   timedWords = timedWords.filter((word) => rows.includes(word.row));
+  for (const [voice, name] of Object.entries(draft.names || {})) if (voiceNames.has(voice)) voiceNames.get(voice).value = name;
+  refreshSpeakers();
 }
 
 function restoreDraft() {
@@ -328,6 +341,89 @@ function confirmLeave() {
   return window.confirm("You have unsaved changes. They are kept in this browser and come back when you return. Leave this video?");
 }
 
+// --- Who speaks: the speakers table (each voice named once) and each line's speaker ---------------
+
+const PLACEHOLDER = /^Speaker \d+$/; // a voice the machine told apart, as the first draft names it
+
+function renderSpeakers(table) {
+  // The Speakers panel: one name box per voice of the table (and per placeholder the lines use
+  // without a row): naming it there names every turn of that voice, through the same save.
+  voiceNames = new Map();
+  const list = byId("speaker-list");
+  list.replaceChildren();
+  const inTable = new Set(table.map((row) => row.voice));
+  const extra = [...new Set(current.lines.map((line) => line.speaker))]
+    .filter((voice) => PLACEHOLDER.test(voice) && !inTable.has(voice));
+  [...table, ...extra.map((voice) => ({ voice, name: "" }))].forEach((entry, index) => {
+    const id = `voice-name-${index}`;
+    const box = element("input", { type: "text", id, class: "voice-name", autocomplete: "off", spellcheck: "false" });
+    box.value = entry.name;
+    box.dataset.original = entry.name;
+    box.addEventListener("input", () => { refreshSpeakers(); changed(null); });
+    const turns = current.lines.filter((line) => line.speaker === entry.voice).length;
+    const item = element("li");
+    item.append(element("label", { for: id }, `Name of ${entry.voice}`), box,
+      element("span", { class: "turns" }, `${plural(turns, "turn")} in the file`));
+    list.append(item);
+    voiceNames.set(entry.voice, box);
+  });
+  byId("speakers").hidden = voiceNames.size === 0;
+}
+
+function renamedVoices() {
+  return [...voiceNames].filter(([, box]) => squash(box.value) !== box.dataset.original).map(([voice]) => voice);
+}
+
+function displayName(voice) {
+  const box = voiceNames.get(voice);
+  return (box && squash(box.value)) || voice;
+}
+
+function voiceLabel(voice) {
+  const name = displayName(voice);
+  return name === voice ? voice : `${name} (${voice})`;
+}
+
+function knownVoices() {
+  const voices = [...voiceNames.keys(), ...rows.map((row) => row.speaker.value.trim())];
+  return [...new Set(voices.filter(Boolean))];
+}
+
+function fillVoices(select, voices, inherited) {
+  // The first choice keeps the speaker of the line before, and says who that is.
+  select.replaceChildren(element("option", { value: "" },
+    inherited ? `${displayName(inherited)} (continued)` : "No speaker named"));
+  for (const voice of voices) select.append(element("option", { value: voice }, voiceLabel(voice)));
+  select.append(element("option", { value: NEW_SPEAKER }, "New speaker…"));
+}
+
+function refreshSpeakers() {
+  // Every line shows its speaker: its own, or the one it continues (greyed).
+  const voices = knownVoices();
+  let inherited = "";
+  for (const row of rows) {
+    const own = row.speaker.value.trim();
+    const typing = row.voice.value === NEW_SPEAKER && document.activeElement === row.speaker;
+    fillVoices(row.voice, voices, inherited);
+    row.voice.value = typing ? NEW_SPEAKER : own;
+    row.voice.classList.toggle("continued", !own && !typing);
+    row.speaker.hidden = !typing;
+    if (own) inherited = own;
+  }
+}
+
+function chooseVoice(row) {
+  if (row.voice.value === NEW_SPEAKER) { // a name typed in the box that appears
+    row.speaker.value = "";
+    row.speaker.hidden = false;
+    row.speaker.focus();
+  } else {
+    row.speaker.value = row.voice.value;
+  }
+  changed(row);
+  refreshSpeakers();
+}
+
 // --- Structure: split, merge, insert, delete, sounds, time marks --------------------------------
 
 function focusText(row, position) {
@@ -342,6 +438,7 @@ function insertRow(after, speakerValue, textValue, mark) {
   const list = byId("lines");
   list.insertBefore(row.li, index + 1 < rows.length ? rows[index + 1].li : null);
   changed(row);
+  refreshSpeakers();
   return row;
 }
 
@@ -350,6 +447,7 @@ function removeRow(row) {
   row.li.remove();
   timedWords = timedWords.filter((word) => word.row !== row);
   if (activeRow === row) activeRow = null;
+  refreshSpeakers();
 }
 
 function splitRow(row) {
@@ -571,6 +669,7 @@ function operations() {
     }
   }
   for (const line of deletedLines()) ops.push({ op: "delete", line: line.number });
+  for (const voice of renamedVoices()) ops.push({ op: "name", speaker: voice, text: voiceNames.get(voice).value });
   return ops;
 }
 
@@ -733,12 +832,18 @@ function describe(line) {
 
 function showMerge(disk, draft, why) {
   const parts = mergeDraft(disk, draft);
-  pendingMerge = { disk, parts };
-  const list = byId("merge-list");
+  pendingMerge = { disk, parts, names: draft.names };
+  showMergeChoices("merge", parts, why, "changes");
+}
+
+function showMergeChoices(prefix, parts, why, what) {
+  // The merge view whose elements are #PREFIX, #PREFIX-summary, -list and -heading (the
+  // transcript's, and the easy read's): clean changes listed, a choice for each conflict.
+  const list = byId(`${prefix}-list`);
   list.replaceChildren();
   const clean = parts.filter((part) => part.kind === "row" && part.mine).length;
   const conflicts = parts.filter((part) => part.kind === "conflict");
-  byId("merge-summary").textContent = `${why ? `${why} ` : ""}${clean} of your changes `
+  byId(`${prefix}-summary`).textContent = `${why ? `${why} ` : ""}${clean} of your ${what} `
     + `merge${clean === 1 ? "s" : ""} cleanly with the file as it is now; ${plural(conflicts.length, "place")} `
     + `changed in both. Choose what to keep in each.`;
   for (const part of parts) {
@@ -759,8 +864,8 @@ function showMerge(disk, draft, why) {
       part.theirs.map(describe).join(" / ") || "(deleted)"));
     fieldset.append(yours, theirs);
     for (const [value, label] of [["mine", "Keep mine"], ["theirs", "Keep the file's"], ["both", "Keep both"]]) {
-      const id = `merge-${index}-${value}`;
-      const input = element("input", { type: "radio", name: `merge-${index}`, id, value });
+      const id = `${prefix}-${index}-${value}`;
+      const input = element("input", { type: "radio", name: `${prefix}-${index}`, id, value });
       if (part.choice === value) input.checked = true;
       input.addEventListener("change", () => { part.choice = value; });
       const label_ = element("label", { for: id, class: "inline" }, label);
@@ -769,8 +874,8 @@ function showMerge(disk, draft, why) {
     li.append(fieldset);
     list.append(li);
   });
-  byId("merge").hidden = false;
-  byId("merge-heading").focus();
+  byId(prefix).hidden = false;
+  byId(`${prefix}-heading`).focus();
 }
 
 function hideMerge() {
@@ -780,12 +885,12 @@ function hideMerge() {
 
 function applyMerge() {
   if (!pendingMerge) return;
-  const { disk, parts } = pendingMerge;
+  const { disk, parts, names } = pendingMerge;
   const merged = resolvedRows(parts);
   hideMerge();
   byId("problem").textContent = "";
   renderVideo(disk);
-  applyDraft({ base: disk.edit_sha256, rows: merged });
+  applyDraft({ base: disk.edit_sha256, rows: merged, names });
   keepDraft();
   updateStatus("Merged with the file as it is now: check the lines, then save.");
   byId("save").focus();

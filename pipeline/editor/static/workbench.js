@@ -252,16 +252,80 @@ async function saveEasyRead() {
   if (!easyRead || easyRead.error) return;
   byId("er-status").textContent = "Saving… and rebuilding the easy read.";
   byId("er-problem").textContent = "";
-  const { ok, data } = await post(videoUrl("/easy-read"), { base: easyRead.sha256, points: easyReadPoints() });
+  const { ok, status, data } = await post(videoUrl("/easy-read"), { base: easyRead.sha256, points: easyReadPoints() });
   if (!ok) {
     byId("er-status").textContent = "Not saved.";
     byId("er-problem").textContent = data.error; // the points stay as typed
+    if (status === 409 && data.conflict) await easyReadConflict();
     return;
   }
   renderEasyRead(data.easy_read);
   byId("er-status").textContent = data.message;
 }
 
+// A save refused because the file changed on disk: the transcript's line-by-line merge, with each
+// point as a line (its picture where a line has its time mark), so both sides are kept.
+let erMerge = null; // {disk: the easy read as it is now, parts} while its merge view is shown
+
+function copyMergeView(prefix, heading, after) {
+  // The transcript's merge view, copied with its ids renamed (#merge-list -> #PREFIX-list).
+  const view = byId("merge").cloneNode(true);
+  for (const node of [view, ...view.querySelectorAll("[id]")]) node.id = node.id.replace(/^merge/, prefix);
+  view.setAttribute("aria-labelledby", `${prefix}-heading`);
+  view.hidden = true;
+  view.querySelector(`#${prefix}-heading`).textContent = heading;
+  after.after(view);
+}
+
+copyMergeView("er-merge", "Your points and the file as it is now", byId("er-problem"));
+const pointLines = (points) => points.map((point, i) => ({ number: i + 1, mark: `[icon: ${point.icon}]`, speaker: "",
+  text: point.text }));
+
+async function easyReadConflict() {
+  const { ok, data } = await fetchJSON(videoUrl("/easy-read"));
+  if (!ok || data.error) return;
+  const draft = { base_lines: pointLines(easyRead.points),
+    rows: pointLines(easyReadPoints()).map((line) => ({ ...line, origin: line.number })) };
+  erMerge = { disk: data, parts: mergeDraft({ lines: pointLines(data.points) }, draft) };
+  showMergeChoices("er-merge", erMerge.parts, "", "points");
+}
+
+function mergedPoints() {
+  // The file's points stay as many as it has (a save rewrites them in place): a point of mine
+  // with no place of its own joins the point before it, so nothing typed is lost.
+  const points = erMerge.disk.points.map((point) => ({ icon: point.icon, text: point.text }));
+  let at = 0;
+  for (const row of resolvedRows(erMerge.parts)) {
+    const icon = row.mark.slice("[icon: ".length, -1);
+    if (row.origin != null) { at = row.origin - 1; points[at] = { icon, text: row.text }; }
+    else points[at].text = squash(`${points[at].text} ${row.text}`);
+  }
+  return points;
+}
+
+function applyEasyReadMerge() {
+  if (!erMerge) return;
+  const points = mergedPoints();
+  const disk = erMerge.disk;
+  hideEasyReadMerge();
+  renderEasyRead(disk);
+  points.forEach((point, index) => {
+    byId(`er-text-${index}`).value = point.text;
+    byId(`er-icon-${index}`).value = point.icon;
+    byId(`er-icon-${index}`).dispatchEvent(new Event("change")); // its picture, and the count of changes
+  });
+  erChanged();
+  byId("er-status").textContent = "Merged with the file as it is now: check the points, then save.";
+  byId("er-save").focus();
+}
+
+function hideEasyReadMerge() {
+  erMerge = null;
+  byId("er-merge").hidden = true;
+}
+
+byId("er-merge-apply").addEventListener("click", applyEasyReadMerge);
+byId("er-merge-cancel").addEventListener("click", () => { hideEasyReadMerge(); byId("er-save").focus(); });
 byId("er-save").addEventListener("click", saveEasyRead);
 byId("er-reload").addEventListener("click", loadEasyRead);
 
@@ -316,6 +380,12 @@ function drawWaveform() {
   }
   g.fillStyle = "#b10e1e";
   g.fillRect(xOf(player.currentTime || 0), 0, 2, h);
+  if (wave.key && document.activeElement === canvas) { // the edge the keys move, and where it would go
+    g.fillStyle = "#0b0c0c";
+    g.fillRect(xOf(rowStart(wave.key.row)) - 2, 0, 5, h);
+    g.fillStyle = "#ffdd00";
+    g.fillRect(xOf(wave.key.at) - 2, 0, 5, h);
+  }
 }
 
 function wordStarts() {
@@ -361,13 +431,76 @@ canvas.addEventListener("pointermove", (event) => {
 canvas.addEventListener("pointerup", async () => {
   const drag = wave.drag;
   wave.drag = null;
-  if (!drag) return;
-  const [low, high] = boundsFor(drag.row);
-  const snapped = snapToWord(drag.at);
-  const at = Math.min(high, Math.max(low, snapped));
-  byId("waveform-status").textContent = `Line ${lineLabel(drag.row)} starts at ${clock(at)} (the nearest word).`;
-  if (setMark(drag.row, clock(at))) await save();
+  if (drag) await moveEdge(drag.row, snapToWord(drag.at));
+});
+
+async function moveEdge(row, seconds) {
+  // A line's start edge moved (dragged, or by keys): its time mark, within its neighbours', saved.
+  const [low, high] = boundsFor(row);
+  const at = Math.min(high, Math.max(low, seconds));
+  byId("waveform-status").textContent = `Line ${lineLabel(row)} starts at ${clock(at)} (at a word).`;
+  if (setMark(row, clock(at))) await save();
   drawWaveform();
+}
+
+// The same edges by keyboard: Up and Down choose a line's start edge, Left and Right move it to
+// the previous or next word boundary, Enter sets it (and saves), Escape puts it back.
+function keyEdge(row) {
+  wave.key = row ? { row, at: rowStart(row) } : null;
+  describeEdge();
+  drawWaveform();
+}
+
+function describeEdge() {
+  const key = wave.key;
+  if (!key) { canvas.removeAttribute("aria-valuetext"); return; }
+  const moved = clock(key.at) !== clock(rowStart(key.row));
+  const text = `Start of line ${lineLabel(key.row)}: ${clock(rowStart(key.row))}`
+    + (moved ? `, to move to ${clock(key.at)} (Enter sets it, Escape cancels)` : "");
+  canvas.setAttribute("aria-valuenow", String(Math.round(key.at * 10) / 10));
+  canvas.setAttribute("aria-valuetext", text);
+  byId("waveform-status").textContent = text;
+}
+
+function boundaryFrom(seconds, direction) {
+  // The previous or next word boundary (a word's start or end) at another tenth of a second,
+  // since a time mark is written to the tenth.
+  const tenth = (value) => Math.round(value * 10);
+  const edges = [...new Set(timedWords.flatMap((word) => [word.start, word.end]))].sort((a, b) => a - b)
+    .filter((edge) => (direction > 0 ? tenth(edge) > tenth(seconds) : tenth(edge) < tenth(seconds)));
+  if (!edges.length) return seconds;
+  return direction > 0 ? edges[0] : edges[edges.length - 1];
+}
+
+canvas.addEventListener("focus", () => {
+  const index = activeRow ? rows.indexOf(activeRow) : -1;
+  if (!wave.key || !rows.includes(wave.key.row)) keyEdge(rows[Math.max(1, index)] || null);
+  canvas.setAttribute("aria-valuemax", String(Math.round(waveSeconds() * 10) / 10));
+});
+
+canvas.addEventListener("keydown", async (event) => {
+  if (!current || !wave.key || event.altKey || event.ctrlKey || event.metaKey) return;
+  const index = rows.indexOf(wave.key.row);
+  const steps = { ArrowUp: -1, ArrowDown: 1 };
+  if (event.key in steps) {
+    keyEdge(rows[Math.min(rows.length - 1, Math.max(1, index + steps[event.key]))]);
+  } else if (event.key === "ArrowLeft" || event.key === "ArrowRight") {
+    wave.key.at = boundaryFrom(wave.key.at, event.key === "ArrowRight" ? 1 : -1);
+    describeEdge();
+    drawWaveform();
+  } else if (event.key === "Enter") {
+    event.preventDefault();
+    const { row, at } = wave.key;
+    const number = row.origin ? row.origin.number : null;
+    await moveEdge(row, at);
+    keyEdge(number !== null ? rowForLine(number) : null); // the save redrew the lines: the same line's edge
+    return;
+  } else if (event.key === "Escape") {
+    keyEdge(wave.key.row);
+  } else {
+    return;
+  }
+  event.preventDefault(); // the arrows move the edge, not the page
 });
 
 function loopCurrentLine() {
