@@ -121,6 +121,12 @@ class VideoFiles:
         return self.path(".speakers.json")
 
     @property
+    def risks(self) -> Path:
+        """Each machine word's risk for the review list, with what it was computed from (a cache:
+        the risks change only when the machine words, the second opinion or the glossary do)."""
+        return self.path(".risks.json")
+
+    @property
     def checked(self) -> Path:
         """Words an editor marked checked without changing them (the editor's)."""
         return self.path(".checked.txt")
@@ -214,7 +220,7 @@ class VideoFiles:
         published = [self.path(s) for s in (VTT, SRT, TXT, TRANSCRIPT_PAGE, PREVIEW_PAGE, SNIPPET, EASY_READ_HTML,
                                             MANIFEST)]
         easy_read = [] if self.easy_read_edited() else [self.easy_read, self.easy_read_original]
-        return [*published, *easy_read, self.machine, self.second_opinion, self.speakers, self.words,
+        return [*published, *easy_read, self.machine, self.second_opinion, self.speakers, self.words, self.risks,
                 self.state_file]
 
     def load_transcript(self, path: Path) -> Transcript | None:
@@ -271,6 +277,13 @@ def pcm_path(audio_sha256: str) -> Path:
 def alignment_cache(audio_sha256: str, model_sha256: str, version: int) -> Path:
     """Forced alignments of one audio with one model, by the aligner's version."""
     return audio_cache() / f"{audio_sha256}.align-{model_sha256[:16]}-v{version}.json"
+
+
+def textstat_cache() -> Path:
+    """textstat's readability figures of easy-read texts, by text and textstat version."""
+    from importlib.metadata import version
+
+    return cache_root() / f"textstat-{version('textstat')}.json"
 
 
 def clear_abandoned_extractions(older_than: float = 3600.0) -> None:

@@ -146,7 +146,7 @@ def test_clean_removes_what_builds_made_and_nothing_an_editor_wrote(media_dir, t
     assert {p.name for p in removed} == {
         "jfk.vtt", "jfk.srt", "jfk.txt", "jfk.machine.json", "jfk.words.json", ".build.json",
         "jfk.html", "jfk.transcript.html", "jfk.snippet.html", "jfk.json",
-        "jfk.easy-read.html", "jfk.easy-read.md", ".jfk.easy-read.orig.md", "jfk.speakers.json"}
+        "jfk.easy-read.html", "jfk.easy-read.md", ".jfk.easy-read.orig.md", "jfk.speakers.json", "jfk.risks.json"}
     assert editor_file.read_text() == "[00:00.0] And so, my fellow Americans\n"
     assert (transcripts / "jfk" / ".jfk.edit.orig.txt").is_file()
 

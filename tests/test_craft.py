@@ -128,7 +128,12 @@ from pipeline.batch import build_all  # noqa: E402
 from pipeline.build import BuildConfig  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
-HEAVY = ("torch", "whisper", "faster_whisper", "ctranslate2", "inflect", "textstat", "sklearn", "pipeline.easyread")
+# Libraries a build without new audio never needs: the decoders; and, when no published word
+# changed, the easy read and the word frequencies (the review list's risks are kept, see
+# pipeline/review/risk.py); pkg_resources, which textstat imports, and typeguard, which inflect
+# imports, never (pipeline/easyread/page.py, pipeline/build.py).
+HEAVY = ("torch", "whisper", "faster_whisper", "ctranslate2", "inflect", "textstat", "sklearn", "pipeline.easyread",
+         "wordfreq", "pkg_resources", "typeguard", "scipy")
 CHILD = """
 import runpy, sys, json
 sys.argv = ["pipeline", "build", "--model", "tiny.en", "--media-dir", sys.argv[1], "--transcripts-dir", sys.argv[2]]
@@ -232,13 +237,15 @@ def test_forced_alignment_of_a_short_stretch_finds_the_words_where_the_machine_h
 # --- 2. word timings that start with the speech -------------------------------------------------
 
 def test_no_word_and_no_cue_starts_before_the_first_voiced_frame(built_clip):
-    """Over a title card's sounds, nothing is shown: the first cue starts with the first voice."""
+    """Over a title card's sounds, no word is shown: the first spoken cue starts with the first
+    voice. (Big Buck Bunny's title has music, tuned notes of its score: that has its label, issue 18.)"""
     import webvtt
 
     media, transcripts, first_voice = built_clip
     machine = Transcript.from_json((transcripts / "talk" / "talk.machine.json").read_text(encoding="utf-8"))
-    assert machine.words and min(w.start for w in machine.words) >= first_voice - 0.1, (first_voice, machine.words[:3])
-    cues = webvtt.read(str(transcripts / "talk" / "talk.vtt"))
+    spoken = [w for w in machine.words if not w.sound]
+    assert spoken and min(w.start for w in spoken) >= first_voice - 0.1, (first_voice, spoken[:3])
+    cues = [c for c in webvtt.read(str(transcripts / "talk" / "talk.vtt")) if not c.text.startswith("[♪")]
     hours, minutes, seconds = cues[0].start.split(":")
     assert int(hours) * 3600 + int(minutes) * 60 + float(seconds) >= first_voice - 0.1, (first_voice, cues[0].start)
 
@@ -282,7 +289,7 @@ def test_batched_decoding_of_a_real_talk_starts_and_ends_its_sentences(built_cli
     stretch without a comma in these four passages is 14 words)."""
     _, transcripts, _ = built_clip
     machine = Transcript.from_json((transcripts / "talk" / "talk.machine.json").read_text(encoding="utf-8"))
-    words = [w.text for w in machine.words]
+    words = [w.text for w in machine.words if not w.sound]  # the title's music label is no sentence
     starts = [words[0]] + [b for a, b in zip(words, words[1:]) if a[-1:] in ".?!"]
     assert starts and all(w[:1].isupper() or w[:1].isdigit() for w in starts), starts
     run = longest = 0

@@ -225,9 +225,9 @@ def is_plural(noun: str) -> bool:
 
 def zipf(word: str) -> float:
     """How common a word is (wordfreq's Zipf scale: 7 'the', 5 'phone', 3 'grooming', 0 unknown)."""
-    import wordfreq  # its word lists load on first use: only the editor's notes need them
+    from ..zipf import zipf_en  # wordfreq's figure, mostly without importing it (zipf.py)
 
-    return wordfreq.zipf_frequency(folded(word), "en")
+    return zipf_en(folded(word))
 
 
 HARD_ZIPF = 3.5  # rarer than this is a hard word for an Easy Read reader

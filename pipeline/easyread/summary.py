@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections import Counter
+from functools import cache
 from pathlib import Path
 
 from ..transcript import Transcript
@@ -17,7 +19,9 @@ from .sentences import split_sentences, spoken_sentences
 NO_SUMMARY = "There is no easy read summary of this video yet."
 FLAGGED_WEIGHT = 0.3  # a sentence that cannot be made short counts less when choosing (it is kept if chosen)
 ROUNDS = 4  # choices made again, each time with the sentences found too long counting less
-_ENDINGS = r"(?:s|es|d|ed|ing|er|ers|ful)?"
+_ENDING_LIST = ("", "s", "es", "d", "ed", "ing", "er", "ers", "ful")
+_ENDINGS = rf"(?:{'|'.join(_ENDING_LIST[1:])})?"
+_WORD_CHARACTERS = re.compile(r"\w+")
 
 
 def speech(transcript: Transcript) -> str:
@@ -31,20 +35,43 @@ def transcript_sha(transcript: Transcript) -> str:
 
 def is_sensitive(text: str) -> bool:
     """Whether a point speaks of abuse, crime, danger or illness."""
-    return any(re.fullmatch(rf"(?:{'|'.join(map(re.escape, sensitive_words()))}){_ENDINGS}", folded(w))
-               for w in words(text))
+    return any(_sensitive_pattern().fullmatch(folded(w)) for w in words(text))
+
+
+# The patterns are compiled once each and kept here, not in re's own cache of 512: with pysbd's and
+# the rewriting's patterns, the icons' 196 keywords overflowed it, and every point compiled them again.
+@cache
+def _sensitive_pattern() -> re.Pattern[str]:
+    return re.compile(rf"(?:{'|'.join(map(re.escape, sensitive_words()))}){_ENDINGS}")
+
+
+@cache
+def _word_pattern(word: str) -> re.Pattern[str]:
+    """A word with or without a common ending, as a whole word."""
+    return re.compile(rf"\b{re.escape(word)}{_ENDINGS}\b")
+
+
+def _keyword_count(keyword: str, runs: Counter[str], lowered: str) -> int:
+    """How often _word_pattern(keyword) is found in `lowered`, whose runs of word characters are
+    counted in `runs`. A keyword of word characters only is found exactly where a whole run is the
+    keyword with one of the endings (or none): counted from `runs`, with no pattern to compile
+    (196 keywords: most of choose_icon's time was their compiling)."""
+    if _WORD_CHARACTERS.fullmatch(keyword):
+        return sum(runs[keyword + ending] for ending in _ENDING_LIST)
+    return len(_word_pattern(keyword).findall(lowered))
 
 
 def choose_icon(text: str) -> str:
     """The picture whose key words the point uses most (earlier rows win ties); never a picture with
     a face beside abuse, crime, danger or illness: the best neutral one, or the warning sign."""
     lowered = " ".join(folded(w) for w in words(text))
+    runs = Counter(_WORD_CHARACTERS.findall(lowered))
     sensitive = is_sensitive(text)
     scores = {}
     for name, icon in icons().items():
         if sensitive and icon.tone == "face":
             continue
-        scores[name] = sum(len(re.findall(rf"\b{re.escape(k)}{_ENDINGS}\b", lowered)) for k in icon.keywords)
+        scores[name] = sum(_keyword_count(k, runs, lowered) for k in icon.keywords)
     best = max(scores.values())
     if best == 0:
         return "warning" if sensitive else next(iter(icons()))
@@ -55,7 +82,7 @@ def words_to_know(sentences: list[str]) -> list[WordToKnow]:
     text = " ".join(sentences).lower()
     found = []
     for word, meaning in glossary().items():
-        match = re.search(rf"\b{re.escape(word)}{_ENDINGS}\b", text)
+        match = _word_pattern(word).search(text)
         if match:
             found.append((match.start(), WordToKnow(word, meaning)))
     return [w for _, w in sorted(found, key=lambda f: f[0])]

@@ -16,10 +16,11 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 from pathlib import Path
 
+from ..atomic import atomic_write_text
 from ..errors import PipelineError
 from ..formats import editfile
 from ..correct.glossary import Glossary, apply_rules, load_glossary
-from ..store import GLOSSARY, VideoFiles
+from ..store import GLOSSARY, VideoFiles, read_json_object
 from ..timecode import mark
 from ..transcript import Transcript, Word, normalise_token
 from ..transcribe.vote import combine
@@ -56,8 +57,10 @@ class ReviewList:
         return len(self.items)
 
 
-def review_list(folder: Path) -> ReviewList:
-    """The review list of one built video (transcripts/NAME/)."""
+def review_list(folder: Path, cached: bool = False) -> ReviewList:
+    """The review list of one built video (transcripts/NAME/). `cached`: the machine words' risks
+    are read from NAME.risks.json when it was made from the same words, and kept there when not
+    (the build's count: the risks are most of the list's cost, and an edit never changes them)."""
     files = VideoFiles(folder, folder.name)
     state = files.read_state()
     published = files.load_transcript(files.words)
@@ -83,7 +86,7 @@ def review_list(folder: Path) -> ReviewList:
     except PipelineError as error:
         return ReviewList(notes=(str(error),), current=False)
     second = files.load_transcript(files.second_opinion)
-    items = _word_items(files, doc, published, machine, second, glossary)
+    items = _word_items(files, doc, published, machine, second, glossary, cached)
     items += _removed_items(files, doc, published, machine)
     checked = checked_marks(files)
     items = [item for item in items if item.key not in checked]
@@ -114,10 +117,10 @@ def _line_text(line: editfile.EditLine) -> str:
 
 
 def _word_items(files: VideoFiles, doc: editfile.EditDocument, published: Transcript, machine: Transcript,
-                second: Transcript | None, glossary: Glossary) -> list[ReviewItem]:
+                second: Transcript | None, glossary: Glossary, cached: bool = False) -> list[ReviewItem]:
     """Risky words on lines no editor has changed: the machine's risk of the word it published,
     or, where the machine now hears something else (after a re-transcription), that."""
-    heard, risks = _machine_words_with_risk(machine, second, glossary)
+    heard, risks = _machine_words_with_risk(machine, second, glossary, files.risks if cached else None)
     threshold = risk_model.model().threshold
     untouched = _untouched_lines(files, doc)
     placed = _published_words(doc, published)
@@ -143,12 +146,13 @@ def _word_items(files: VideoFiles, doc: editfile.EditDocument, published: Transc
     return items
 
 
-def _machine_words_with_risk(machine: Transcript, second: Transcript | None,
-                             glossary: Glossary) -> tuple[list[Word], list[risk_model.Risk | None]]:
+def _machine_words_with_risk(machine: Transcript, second: Transcript | None, glossary: Glossary,
+                             cache: Path | None = None) -> tuple[list[Word], list[risk_model.Risk | None]]:
     """The machine words as the build drafted them (the vote of the two decodes, then the glossary's
-    rules), each with its risk; a word a glossary rule wrote has none."""
+    rules), each with its risk; a word a glossary rule wrote has none. `cache`: where the risks are
+    kept between builds, by what they were computed from."""
     voted = combine(machine, second)
-    first = risk_model.assess(machine.words, second.words if second else None, glossary.known_words())
+    first = _assessed(machine.words, second.words if second else None, glossary.known_words(), cache)
     threshold = risk_model.model().threshold
     voted_risks = [first[i] if instead is None else
                    risk_model.Risk(max(first[i].probability, threshold), (f"the first model heard {instead!r}",),
@@ -162,6 +166,20 @@ def _machine_words_with_risk(machine: Transcript, second: Transcript | None,
         if op == "equal":
             risks[i1:i2] = voted_risks[j1:j2]
     return drafted, risks
+
+
+def _assessed(words: list[Word], second: list[Word] | None, known: frozenset[str],
+              cache: Path | None) -> list[risk_model.Risk]:
+    """risk_model.assess, read from `cache` when it was made from the same inputs (the words'
+    frequency lookups alone cost about half a second of CPU, the import of wordfreq included)."""
+    if cache is None:
+        return risk_model.assess(words, second, known)
+    key = risk_model.inputs_key(words, second, known)
+    found = risk_model.risks_from_json(read_json_object(cache), key)
+    if found is None:
+        found = risk_model.assess(words, second, known)
+        atomic_write_text(cache, risk_model.risks_to_json(found, key))
+    return found
 
 
 def _published_words(doc: editfile.EditDocument, published: Transcript) -> list[tuple[int, int, Word]]:

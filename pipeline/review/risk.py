@@ -14,6 +14,7 @@ Pure: words in, risks out.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import re
@@ -24,6 +25,8 @@ from importlib import resources
 
 from ..transcript import Word, normalise_token
 
+# Part of the cached risks' key (NAME.risks.json): a change to features() or _reasons() bumps it.
+RISK_VERSION = 1
 FEATURES = ("unsure", "very_unsure", "second_opinion", "rare", "unknown", "name", "squeezed", "unsure_neighbour")
 SQUEEZED = 0.1  # seconds
 
@@ -84,9 +87,9 @@ def alternatives(words: list[Word], second: list[Word]) -> list[SecondOpinion]:
 
 
 def _zipf(token: str) -> float:
-    from wordfreq import zipf_frequency
+    from ..zipf import zipf_en
 
-    return zipf_frequency(token, "en")
+    return zipf_en(token)
 
 
 def features(words: list[Word], opinions: list[SecondOpinion] | None, glossary: frozenset[str]) -> list[list[float]]:
@@ -143,3 +146,36 @@ def _reasons(word: Word, row: list[float], heard: str | None) -> tuple[str, ...]
     if named["squeezed"]:
         reasons.append("said in almost no time")
     return tuple(reasons)
+
+
+# --- the risks kept between builds (NAME.risks.json) ------------------------------------------------
+
+def inputs_key(words: list[Word], second: list[Word] | None, glossary: frozenset[str]) -> str:
+    """What `assess` computes from: the words, the second opinion, the glossary, the fitted model,
+    this module's version and wordfreq's (its word lists), as one hash."""
+    from importlib.metadata import version
+
+    fitted = model()
+    made_from = [RISK_VERSION, version("wordfreq"), fitted.weights, fitted.bias, fitted.threshold,
+                 [_word_key(w) for w in words], None if second is None else [_word_key(w) for w in second],
+                 sorted(glossary)]
+    return hashlib.sha256(json.dumps(made_from).encode("utf-8")).hexdigest()
+
+
+def _word_key(word: Word) -> list:
+    return [word.text, word.start, word.end, word.probability, word.sound]
+
+
+def risks_to_json(risks: list[Risk], key: str) -> str:
+    return json.dumps({"key": key, "risks": [[r.probability, list(r.reasons), r.alternative] for r in risks]},
+                      ensure_ascii=False) + "\n"
+
+
+def risks_from_json(data: dict, key: str) -> list[Risk] | None:
+    """The kept risks when they were made from the inputs `key` names; None otherwise (or damaged)."""
+    if data.get("key") != key:
+        return None
+    try:
+        return [Risk(float(p), tuple(str(r) for r in reasons), alternative) for p, reasons, alternative in data["risks"]]
+    except (KeyError, TypeError, ValueError):
+        return None

@@ -29,6 +29,13 @@ PIECE = 20.0
 # 30 s window: measured on 15 stretches of 3 demo words against the machine's own times, the
 # median start error stays 0.02 s (mean 0.033 -> 0.044 s) for a ninth of the CPU (15.7 -> 1.7 s).
 SHORTEST_ENCODING = 500
+ALIGN_THREADS = 1
+
+
+def can_align(words: list[str], start: float, end: float) -> bool:
+    """Whether a stretch is worth the model at all: words, and a tenth of a second to hear them in
+    (less is spread evenly, so a build need not load, or even verify, the model for it)."""
+    return bool(words) and end - start >= 0.1
 
 
 class WhisperAligner:
@@ -42,7 +49,7 @@ class WhisperAligner:
 
     def align(self, words: list[str], start: float, end: float) -> list[tuple[float, float]] | None:
         """(start, end) for each word, all inside [start, end]; None when it cannot tell."""
-        if not words or end - start < 0.1:
+        if not can_align(words, start, end):
             return None
         if end - start > MAX_WINDOW - 2 * PAD or sum(len(w) + 1 for w in words) > 2 * MAX_TOKENS:
             return self._align_in_pieces(words, start, end)
@@ -144,8 +151,11 @@ class WhisperAligner:
             if self._model_spec.is_ctranslate2:
                 from faster_whisper import WhisperModel
 
+                # One thread: a stretch is a few seconds of audio, too little work to share, and
+                # CTranslate2's other threads only spin (measured: 0.6 s of CPU for the load and a
+                # 0.8 s stretch, against 1.1 to 1.5 s with a thread per core; the same times).
                 self._model = WhisperModel(str(self._model_spec.path), device="cpu", compute_type="int8",
-                                           local_files_only=True)
+                                           cpu_threads=ALIGN_THREADS, local_files_only=True)
             else:
                 from .engines import load_openai_model
 
