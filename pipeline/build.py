@@ -21,7 +21,7 @@ from typing import Protocol
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from . import audio, stages
+from . import audio, sounds, stages
 from .atomic import atomic_write_text, create_new_text, remove_stale_temp_files
 from .correct.glossary import Glossary, apply_rules, load_glossary
 from .correct.retime import RETIME_VERSION, retime
@@ -142,7 +142,7 @@ def build_video(media: Path, files: VideoFiles, engine: EngineOnDemand, config: 
     voted = combine(machine, second).transcript
     corrected, reviewed = corrected_transcript(source, voted, glossary, engine, result, announce=transcribed,
                                                second_key=second.cache_key() if second else None)
-    to_check = len(review_list(files.folder))
+    to_check = len(review_list(files.folder, cached=True))
     source.state = files.read_state()
     if (publish(corrected, files, reviewed, config.profile, source.fps, media, result.warnings, to_check)
             and result.status == "unchanged"):
@@ -204,6 +204,7 @@ def machine_transcript(source: Source, engine: EngineOnDemand, options: DecodeOp
     if progress is not None:
         progress.start(audio.pcm_duration(pcm))
     transcript = whisper.transcribe_file(pcm, options, progress=progress and progress.advance_to)
+    transcript = sounds.label_sounds_file(transcript, pcm)  # music as sound words (issue 18)
     transcript = dataclasses.replace(transcript, audio_sha256=source.audio_sha256)
     atomic_write_text(source.files.machine, transcript.to_json())
     return transcript, True
@@ -331,6 +332,10 @@ class LazyAligner:
         self._used: dict[str, list | None] = {}
 
     def align(self, words: list[str], start: float, end: float):
+        from .transcribe.align import can_align
+
+        if not can_align(words, start, end):  # spread evenly: no model to resolve, verify or load
+            return None
         key = f"{self._language} {start:.3f} {end:.3f} {' '.join(words)}"
         if key not in self._known:
             if self._aligner is None:
@@ -420,16 +425,23 @@ def _easyread():
     """pipeline.easyread, imported only when an easy read is made: with inflect and textstat it
     takes seconds to import, which a build whose easy read is unchanged never needs. inflect's
     run-time type checks (typeguard's @typechecked re-compiles its module at import: 1.5 s of
-    CPU) are left out, as `python -O` leaves them out."""
+    CPU) are left out, as `python -O` leaves them out: inflect imports `typechecked` from a stand-in
+    for typeguard, so typeguard itself (0.05 s more: it imports asyncio and unittest.mock) is not
+    imported either."""
     if "inflect" not in sys.modules:
-        import typeguard
+        import types
 
-        checked = typeguard.typechecked
-        typeguard.typechecked = lambda target=None, **_: target if target is not None else (lambda t: t)
+        stand_in = types.ModuleType("typeguard")
+        stand_in.typechecked = lambda target=None, **_: target if target is not None else (lambda t: t)
+        real = sys.modules.get("typeguard")
+        sys.modules["typeguard"] = stand_in
         try:
             import inflect  # noqa: F401
         finally:
-            typeguard.typechecked = checked
+            if real is not None:
+                sys.modules["typeguard"] = real
+            else:
+                del sys.modules["typeguard"]
     from . import easyread
 
     return easyread

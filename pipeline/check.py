@@ -14,6 +14,7 @@ from .errors import shown
 from .formats.readers import check_webvtt
 from .formats.vtt import VOICE
 from .layout import Profile
+from .sounds import MUSICAL, style_problem
 from .store import VideoFiles, pcm_path
 from .timecode import timestamp
 from .transcribe.diarize import is_placeholder
@@ -95,6 +96,9 @@ def check_file(path: Path, profile: Profile, fps: float | None = None, audio: np
         problem = _tag_problem(caption.raw_text)
         if problem:
             add(start, "markup", problem)
+        style = _sound_style_problem(text, profile)
+        if style:
+            add(start, "sound-label", style, error=False)
         if audio is not None and _silent(audio, start, end) and not _is_sound_label(text):
             add(start, "words-in-silence", f"words shown over {duration:.1f} s of silence: {text[:40]!r}",
                 error=False)
@@ -138,6 +142,19 @@ def _is_sound_label(text: str) -> bool:
     return bool(re.fullmatch(r"\s*(?:- )?\[[^\]]*\]\s*", text))
 
 
+def _sound_style_problem(text: str, profile: Profile) -> str | None:
+    """A sound label's house style (issue 18): its case, and the ♪ on a description of music."""
+    if not _is_sound_label(text):
+        return None
+    label = text.strip().removeprefix("- ")
+    problem = style_problem(label, profile.sound_case)
+    if problem:
+        return f"{label!r} is not in the {profile.name} style: {problem}"
+    if profile.music_note and MUSICAL.search(label) and "♪" not in label:
+        return f"{label!r} describes music without ♪, as in {profile.music_label!r}"
+    return None
+
+
 def _silent(audio: np.ndarray, start: float, end: float) -> bool:
     piece = np.asarray(audio[int(start * SAMPLE_RATE):int(end * SAMPLE_RATE)], dtype=np.float32)
     if audio.dtype != np.float32:
@@ -154,6 +171,8 @@ def _loops(path: Path, captions) -> list[Finding]:
     """The same phrase over and over: Whisper stuck in a loop."""
     words = []
     for caption in captions:
+        if _is_sound_label(caption.text):
+            continue  # a long piece of music is labelled cue after cue: that is no loop
         for token in caption.text.split():
             words.append((normalise_token(token), caption.start_time.in_milliseconds() / 1000))
     tokens = [w for w, _ in words]

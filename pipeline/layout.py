@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, fields, replace
 from functools import lru_cache
 
+from . import sounds
 from .transcript import Transcript, Word
 
 
@@ -41,17 +42,33 @@ class Profile:
     # ("um", "uh", "erm") and stutters ("with with", "I I") out of the captions only: the editor's
     # file, the transcript's words and the review list keep them (see _clean_verbatim).
     verbatim: bool = False
+    # Sounds (issue 18): the words of the machine's labels for music and for unclear singing,
+    # and how sound descriptions are written: "lower" ("[♪ music]", Netflix; a name keeps its
+    # capital: "[Nicki sighs]"), "upper" ("[♪ MUSIC]", the BBC's capitals for sound effects) or
+    # "as written". `music_note`: a description of music or singing carries "♪", as both styles
+    # mark music. `make check` holds captions to all of it.
+    music_label: str = "[♪ music]"
+    singing_label: str = "[♪ singing]"
+    sound_case: str = "lower"
+    music_note: bool = True
 
     def __post_init__(self):
         if self.speaker_style not in SPEAKER_STYLES:
             raise ValueError(f"unknown speaker_style {self.speaker_style!r}: use one of {', '.join(SPEAKER_STYLES)}")
+        if self.sound_case not in SOUND_CASES:
+            raise ValueError(f"unknown sound_case {self.sound_case!r}: use one of {', '.join(SOUND_CASES)}")
+        for label in (self.music_label, self.singing_label):
+            if not re.fullmatch(r"\[[^\[\]]*\S[^\[\]]*\]", label):
+                raise ValueError(f"a sound label is a description in square brackets, not {label!r}")
 
 
 SPEAKER_STYLES = ("brackets", "caps", "none")
+SOUND_CASES = ("lower", "upper", "as written")
 
 PROFILES = {
     "default": Profile(),
-    "bbc": Profile(name="bbc", max_chars=37, max_wpm=180.0, warn_wpm=160.0, speaker_style="caps"),
+    "bbc": Profile(name="bbc", max_chars=37, max_wpm=180.0, warn_wpm=160.0, speaker_style="caps",
+                   sound_case="upper"),
 }
 
 
@@ -96,6 +113,7 @@ def layout(transcript: Transcript, profile: Profile = PROFILES["default"], fps: 
     one speaker is no change)."""
     gap = profile.gap_frames / (fps or 25.0)
     words = _readable_times(transcript.words if profile.verbatim else _clean_verbatim(transcript.words))
+    words = _sound_labels(words, profile)
     cues: list[Cue] = []
     speaking = None  # who spoke the last words
     for block in _blocks(words, profile):
@@ -108,6 +126,18 @@ def layout(transcript: Transcript, profile: Profile = PROFILES["default"], fps: 
             cues.append(Cue(group[0].start, group[-1].end, lines, group, [voice] * len(lines)))
     cues = _dialogue(cues, profile)
     return _time(cues, profile, gap, transcript.duration)
+
+
+def _sound_labels(words: list[Word], profile: Profile) -> list[Word]:
+    """Sound words in the profile's house style, a long one cut into cues it allows, so a label
+    stays on screen for the whole of its music (never more than max_duration without a caption)."""
+    names = {sounds.MUSIC: profile.music_label, sounds.SINGING: profile.singing_label}
+    out: list[Word] = []
+    for word in words:
+        if word.sound:
+            word = replace(word, text=sounds.house_style(names.get(word.text, word.text), profile.sound_case))
+        out += sounds.split_long(word, profile.max_duration)
+    return out
 
 
 SHORT_TURN = 2.0  # seconds: a turn this short can share a cue with the reply to it

@@ -11,7 +11,7 @@ from typing import Protocol
 from ..formats.editfile import EditDocument
 from ..transcript import Segment, Transcript, Word, normalise_token
 
-RETIME_VERSION = 2  # part of the corrected words' cache key: a change here reaches every words.json
+RETIME_VERSION = 3  # part of the corrected words' cache key: a change here reaches every words.json
 MOVED = 0.25  # without the build's own record, a mark this far from its words was moved by hand
 POOR_MATCH = 0.5  # share of a line's words found among the machine words, below which it is listed
 
@@ -58,6 +58,7 @@ def retime(doc: EditDocument, machine: Transcript, written_marks: set[float] | N
             window = (reference[j1].start, reference[j2 - 1].end) if op == "replace" else (None, None)
             gaps.append(([spoken[i] for i in range(i1, i2)], *window))
 
+    _time_sounds(tokens, reference, times)
     result = Retimed(Transcript([], machine.language, machine.duration), [])
     for indices, start, end in gaps:
         _time_gap(indices, start, end, tokens, times, aligner, result)
@@ -82,6 +83,18 @@ def retime(doc: EditDocument, machine: Transcript, written_marks: set[float] | N
                 result.poorly_matched.append(line.number)
     result.matched_share = 1.0 - len(result.poorly_matched) / judged if judged else 1.0
     return result
+
+
+def _time_sounds(tokens, reference: list[Word], times: list) -> None:
+    """The editor's sound descriptions keep the span of the machine's sound words they stand for,
+    in order ("[♪ music]" over 30 s of music, or the editor's "[♪ gentle piano music]" in its place)."""
+    ours = [i for i, (_, token) in enumerate(tokens) if token.sound]
+    machine = [w for w in reference if w.sound]
+    matcher = SequenceMatcher(None, [tokens[i][1].text for i in ours], [w.text for w in machine], autojunk=False)
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op == "equal" or (op == "replace" and i2 - i1 == j2 - j1):
+            for i, j in zip(range(i1, i2), range(j1, j2)):
+                times[ours[i]] = (machine[j].start, machine[j].end)
 
 
 def _time_gap(indices, start, end, tokens, times, aligner, result: Retimed) -> None:

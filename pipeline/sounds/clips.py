@@ -1,0 +1,142 @@
+"""The labelled clips the music model is fitted on and measured on, made in code from committed
+files: openly licensed music excerpts (tests/data/sounds, SOURCES.md) and the speech and noise
+clips of ../shared/testdata. Each clip knows where its music is, because it was made that way:
+music alone, speech over music, music then speech, speech alone, noise alone.
+
+Held out: every third music excerpt and sound-effects clip (sorted by name), the speech clips at
+the top of testdata, the second half of the kitchen noise and Big Buck Bunny are never used for
+fitting, only for measuring (`.bench/sounds.py`)."""
+
+from __future__ import annotations
+
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..audio import SAMPLE_RATE, ffmpeg_executable
+
+REPO = Path(__file__).resolve().parents[2]
+SOUNDS = REPO / "tests" / "data" / "sounds"
+SPEECH_EXTENSIONS = (".wav", ".flac", ".mp3", ".ogg", ".mp4")
+EVENTS = ("freedesktop_", "effects_")  # sound effects (a phone's ring, machines, engines): not music
+MUSIC_UNDER_SPEECH_DB = (-6.0, -14.0)  # music level under speech, as in a video's soundtrack
+
+
+@dataclass(frozen=True)
+class Clip:
+    name: str
+    samples: np.ndarray
+    music: tuple[tuple[float, float], ...]  # where music plays, in seconds
+    speech: tuple[tuple[float, float], ...] = ()  # where someone speaks
+
+
+def decode(path: Path) -> np.ndarray:
+    """Any file ffmpeg reads, as 16 kHz mono float samples."""
+    out = subprocess.run([ffmpeg_executable(), "-nostdin", "-hide_banner", "-loglevel", "error", "-i",
+                          f"file:{path}", "-map", "0:a:0", "-ac", "1", "-ar", str(SAMPLE_RATE), "-f", "s16le", "-"],
+                         check=True, capture_output=True).stdout
+    return np.frombuffer(out, dtype="<i2").astype(np.float32) / 32768.0
+
+
+def music_files(held_out: bool) -> list[Path]:
+    files = sorted(p for p in SOUNDS.glob("*.opus") if not p.name.startswith(EVENTS))
+    return [p for k, p in enumerate(files) if (k % 3 == 0) == held_out]
+
+
+def event_files(held_out: bool) -> list[Path]:
+    """Sound effects; the short desktop sounds are for fitting only."""
+    files = sorted(p for p in SOUNDS.glob("*.opus") if p.name.startswith(EVENTS))
+    return [p for k, p in enumerate(files) if (k % 3 == 0 and not p.name.startswith(EVENTS[0])) == held_out]
+
+
+def speech_files(testdata: Path, held_out: bool) -> list[Path]:
+    folder = testdata if held_out else testdata / "more"
+    return sorted(p for p in folder.iterdir() if p.suffix in SPEECH_EXTENSIONS
+                  and not p.name.startswith(("noise_", "bigbuckbunny")) and "stereo" not in p.name)
+
+
+def rms(samples: np.ndarray) -> float:
+    return float(np.sqrt(np.mean(samples.astype(np.float64) ** 2)) + 1e-9)
+
+
+def at_level(samples: np.ndarray, reference: np.ndarray, db: float) -> np.ndarray:
+    """The samples scaled to `db` relative to the reference's loudness."""
+    return samples * (rms(reference) / rms(samples) * 10 ** (db / 20))
+
+
+def speech_over_music(music: np.ndarray, speech: np.ndarray, db: float, lead: float = 2.0) -> Clip:
+    """Music throughout, speech starting `lead` seconds in (music `db` under the speech)."""
+    start = int(lead * SAMPLE_RATE)
+    length = max(len(music), start + len(speech))
+    bed = np.resize(music, length)  # looped when the speech is longer
+    mixed = at_level(bed, speech, db)
+    mixed[start:start + len(speech)] += speech
+    return Clip("", _limited(mixed), ((0.0, length / SAMPLE_RATE),),
+                ((lead, lead + len(speech) / SAMPLE_RATE),))
+
+
+def music_then_speech(music: np.ndarray, speech: np.ndarray, gap: float = 0.5) -> Clip:
+    """Music, a short silence, then speech: a video's opening titles, then its narration."""
+    music = at_level(music, speech, 0.0)
+    silence = np.zeros(int(gap * SAMPLE_RATE), dtype=np.float32)
+    music_end = len(music) / SAMPLE_RATE
+    speech_start = music_end + gap
+    return Clip("", _limited(np.concatenate([music, silence, speech])), ((0.0, music_end),),
+                ((speech_start, speech_start + len(speech) / SAMPLE_RATE),))
+
+
+def _limited(samples: np.ndarray) -> np.ndarray:
+    peak = float(np.abs(samples).max()) if len(samples) else 0.0
+    return (samples / peak * 0.9 if peak > 0.9 else samples).astype(np.float32)
+
+
+def clips(testdata: Path, held_out: bool) -> list[Clip]:
+    """Every labelled clip of one side: fitting (held_out False) or measuring (True)."""
+    music = [(p.stem, decode(p)) for p in music_files(held_out)]
+    speech = [(p.stem, decode(p)) for p in speech_files(testdata, held_out)]
+    out = [Clip(f"music {name}", samples, ((0.0, len(samples) / SAMPLE_RATE),)) for name, samples in music]
+    out += [Clip(f"speech {name}", samples, (), ((0.0, len(samples) / SAMPLE_RATE),)) for name, samples in speech]
+    for k, (name, samples) in enumerate(music):
+        speech_name, voice = speech[k % len(speech)]
+        db = MUSIC_UNDER_SPEECH_DB[k % len(MUSIC_UNDER_SPEECH_DB)]
+        mix = speech_over_music(samples, voice, db)
+        out.append(Clip(f"{speech_name} over {name} at {db:g} dB", mix.samples, mix.music, mix.speech))
+        speech_name, voice = speech[(k + 1) % len(speech)]
+        mix = music_then_speech(samples, voice)
+        out.append(Clip(f"{name} then {speech_name}", mix.samples, mix.music, mix.speech))
+    noise = decode(testdata / "noise_doing_the_dishes.wav")
+    half = len(noise) // 2
+    if held_out:
+        out.append(Clip("noise doing_the_dishes (second half)", noise[half:], ()))
+        out.append(Clip("film sound bigbuckbunny_no_speech_5s", decode(testdata / "bigbuckbunny_no_speech_5s.mp4"), ()))
+        out += [Clip(f"sound {p.stem}", _padded(decode(p)), ()) for p in event_files(held_out)]
+    else:
+        out.append(Clip("noise doing_the_dishes (first half)", noise[:half], ()))
+        out += [Clip(f"sound {p.stem}", _padded(decode(p)), ()) for p in event_files(held_out)]
+        out.append(Clip("silence", np.zeros(5 * SAMPLE_RATE, dtype=np.float32), ()))
+        for k, (name, voice) in enumerate(speech[:8]):
+            out.append(Clip(f"{name} over kitchen noise", _limited(voice + at_level(np.resize(noise[k * SAMPLE_RATE:], len(voice)), voice, -10.0)), (),
+                            ((0.0, len(voice) / SAMPLE_RATE),)))
+    return out
+
+
+def _padded(samples: np.ndarray, seconds: float = 4.0) -> np.ndarray:
+    """A short sound effect with silence after it, long enough to be judged."""
+    return np.pad(samples, (0, max(0, int(seconds * SAMPLE_RATE) - len(samples))))
+
+
+def window_labels(clip: Clip, count: int, window: float, step: float) -> np.ndarray:
+    """1 for each window at least half inside the clip's music, else 0."""
+    labels = np.zeros(count)
+    for k in range(count):
+        start, end = k * step, k * step + window
+        inside = sum(max(0.0, min(end, b) - max(start, a)) for a, b in clip.music)
+        labels[k] = inside >= window / 2
+    return labels
+
+
+def overlap(found: list[tuple[float, float]], truth: tuple[tuple[float, float], ...]) -> float:
+    """Seconds where found spans and true spans overlap."""
+    return sum(max(0.0, min(b, d) - max(a, c)) for a, b in found for c, d in truth)
