@@ -1,4 +1,4 @@
-"""`make bench` (`.venv/bin/python .bench/bench.py [--parts engines,builds,long] [--runs N]`): speed, memory and accuracy figures measured on this machine, side by side,
+"""`make bench` (`.venv/bin/python .bench/bench.py [--parts engines,accuracy,builds,edits,long,cluster,sounds] [--runs N]`): speed, memory and accuracy figures measured on this machine, side by side,
 written to .bench/results.json and .bench/results.md.
 
 Every figure comes from a child process, so its peak memory is read from the kernel (wait4)
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import importlib.util
 import json
 import os
 import platform
@@ -108,6 +109,28 @@ def engine_figures(demo: Path, clips: list[dict], runs: int) -> list[dict]:
     return rows
 
 
+# --- accuracy beside Whisper alone ----------------------------------------------------------
+
+def accuracy_figures() -> dict:
+    """`captions score --explain` in a child (the build's model, beam and second opinion): pooled WER
+    of the pipeline beside Whisper base alone, decoded in the same run, on the test clips, the
+    clips in more/ and the demo. Its whole table, clip by clip, goes to .bench/accuracy.md."""
+    table = RESULTS / "accuracy.md"
+    wall, rss, _ = measure(["pipeline", "score", "--explain", "--model", "base", "--media-dir", str(TESTDATA / "more"),
+                            "--media-dir", str(TESTDATA), "--media-dir", "media", "--transcripts-dir", "transcripts",
+                            "--markdown", str(table)])
+    lines = table.read_text(encoding="utf-8").splitlines()
+    first = next(k for k, line in enumerate(lines) if line.startswith("| set |"))
+    last = next((k for k in range(first, len(lines)) if not lines[k].startswith("|")), len(lines))
+    return {"summary": lines[first:last], "minutes": round(wall / 60, 1), "peak_rss_mb": rss}
+
+
+def _accuracy_table(part: dict) -> list[str]:
+    r = part["figures"]
+    return [f"Accuracy beside Whisper base alone, both decoded in the same run ({part['date']}; clip by clip, and "
+            f"which stage made each error, in .bench/accuracy.md; {r['minutes']} min):", "", *r["summary"], ""]
+
+
 # --- builds as `make` runs them ---------------------------------------------------------------
 
 def rebuilds(media_dir: Path, model: str, runs: int) -> dict:
@@ -161,6 +184,25 @@ def check_counts(transcripts: Path) -> dict:
         counts["errors"] += sum(f.error for f in findings)
         counts["warnings"] += sum(not f.error for f in findings)
     return counts
+
+
+# --- edits (issue 19: an edit rebuilt in under a second) -----------------------------------------
+
+def edit_figures(runs: int) -> dict:
+    """.bench/craft.py edit: the demo built once, then a no-op build, a one-word change, a two-word
+    insertion and a one-word-as-two rewrite (forced alignment), each in a child; CPU and wall."""
+    import craft  # .bench/craft.py, beside this file: the one harness for edits
+
+    return {"load_before": round(os.getloadavg()[0], 1), "cases": craft.edit(runs)}
+
+
+def _edits_table(part: dict) -> list[str]:
+    r = part["figures"]
+    lines = [f"`make` after an edit of the demo's editor file, model base ({part['date']}, median of {part['runs']} "
+             f"runs; 1-minute load average {r['load_before']} before; `.venv/bin/python .bench/craft.py edit`):", "",
+             "| build | CPU, user + system | wall |", "|---|---|---|"]
+    lines += [f"| {name} | {row['cpu_s']} s | {row['wall_s']} s |" for name, row in r["cases"].items()]
+    return lines + [""]
 
 
 # --- long input ------------------------------------------------------------------------------
@@ -334,7 +376,7 @@ class LoopbackCluster:
 
 # --- the run and its report ------------------------------------------------------------------
 
-PARTS = ("engines", "builds", "long", "cluster")
+PARTS = ("engines", "accuracy", "builds", "edits", "long", "cluster", "sounds")
 
 
 def main(quick: bool = False, runs: int | None = None, parts: tuple[str, ...] = PARTS) -> int:
@@ -351,9 +393,12 @@ def main(quick: bool = False, runs: int | None = None, parts: tuple[str, ...] = 
                           "system": platform.platform(), "processor": _processor()}
     measure_part = {
         "engines": lambda: engine_figures(demo, clips, runs),
+        "accuracy": accuracy_figures,
         "builds": lambda: rebuilds(Path("media"), "base", runs),
+        "edits": lambda: edit_figures(runs),
         "long": lambda: long_input(demo, [1, 2] if quick else [10, 20, 40], "base"),
         "cluster": lambda: cluster_figures(demo, "base"),
+        "sounds": sound_figures,
     }
     for part in parts:
         started = time.monotonic()
@@ -388,12 +433,18 @@ def markdown(results: dict) -> str:
     lines = [f"Measured on {m['cpus']} cores ({m['processor']}; {m['system']}, Python {m['python']}).", ""]
     if "engines" in results:
         lines += _engines_table(results["engines"])
+    if "accuracy" in results:
+        lines += _accuracy_table(results["accuracy"])
     if "builds" in results:
         lines += _builds_table(results["builds"])
+    if "edits" in results:
+        lines += _edits_table(results["edits"])
     if "long" in results:
         lines += _long_table(results["long"])
     if "cluster" in results:
         lines += _cluster_table(results["cluster"])
+    if "sounds" in results:
+        lines += _sounds_table(results["sounds"])
     return "\n".join(lines)
 
 
@@ -436,6 +487,26 @@ def _long_table(part: dict) -> list[str]:
         lines.append(f"| {row['audio_s'] / 60:.0f} min | {row['wall_s']} s | {row['x_realtime']} | "
                      f"{row['peak_rss_mb']} MB |")
     return lines + [""]
+
+
+def sound_figures() -> dict:
+    """Music detection on the held-out clips (.bench/sounds.py, which also writes .bench/sounds.md):
+    seconds, no model to load."""
+    spec = importlib.util.spec_from_file_location("bench_sounds", Path(__file__).with_name("sounds.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    rows, figures = module.measure()
+    module.OUT.write_text(module.report(rows, figures), encoding="utf-8")
+    return figures
+
+
+def _sounds_table(part: dict) -> list[str]:
+    f = part["figures"]
+    return [f"Music labels ({part['date']}; {f['clips']} held-out clips, {f['audio_seconds']:.0f} s, "
+            "`.bench/sounds.md`):", "", "| figure | value |", "|---|---|",
+            f"| music spans by time overlap: precision, recall | {f['precision']:.1%}, {f['recall']:.1%} |",
+            f"| longest stretch of music with no label | {f['longest_unlabelled']:.1f} s |",
+            f"| detection cost | {f['x_real_time']:.4f} × real time |", ""]
 
 
 def _cluster_table(part: dict) -> list[str]:

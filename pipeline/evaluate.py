@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import os
+import time
 from collections import Counter
 from dataclasses import dataclass
 from functools import cache
@@ -76,6 +78,7 @@ def score_folder(media_dir: Path, transcripts_dir: Path) -> tuple[list[Score], d
 # --- which stage made which error: `captions score --explain` ----------------------------------
 
 GLOSSARY_STAGE = "glossary"
+VOTE_STAGE = "vote"  # the second opinion's decode combined with the build's (transcribe/vote.py)
 
 
 @dataclass
@@ -85,6 +88,18 @@ class Run:
     text: str
     score: Score
     errors: list[tuple[str, str, str]]  # (kind, reference words, hypothesis words) for each error
+
+
+@dataclass(frozen=True)
+class Clock:
+    """Decoding time of one clip: wall seconds, and CPU seconds of this process (every engine
+    thread), which other programs on a shared machine disturb much less than the wall clock."""
+
+    wall: float = 0.0
+    cpu: float = 0.0
+
+    def __add__(self, other: Clock) -> Clock:
+        return Clock(self.wall + other.wall, self.cpu + other.cpu)
 
 
 @dataclass
@@ -98,14 +113,26 @@ class Explanation:
     runs: dict[str, Run]  # "decoder" (Whisper alone), then each stage's key, in order: the last is the pipeline
     leave_one_out: dict[str, int]  # errors of the whole pipeline with only this stage switched off
     baseline: Run | None = None  # Whisper alone as the issue measures it (beam 5), when the decoder differs
+    seconds: float = 0.0  # of audio
+    clocks: dict[str, Clock] | None = None  # "alone" (Whisper alone, beam 5), "pipeline" (both decodes of a build)
 
     @property
     def alone(self) -> Run:
         return self.runs["decoder"]
 
     @property
+    def reference_run(self) -> Run:
+        """Whisper alone at beam 5: what the pipeline must not be worse than."""
+        return self.baseline or self.alone
+
+    @property
     def pipeline(self) -> Run:
         return list(self.runs.values())[-1]
+
+    @property
+    def pooled(self) -> bool:
+        """Pooled into a set's WER: speech from one speaker (or a folder with no manifest to say)."""
+        return bool(self.reference_words) and self.speakers in (None, 1)
 
     def added(self) -> dict[str, int]:
         """Errors each stage adds to what the stages before it left (decoder: Whisper's own)."""
@@ -141,41 +168,63 @@ def word_errors(reference: str, hypothesis: str) -> list[tuple[str, str, str]]:
 
 
 def explain_clip(engine, audio, name: str, reference: str, options=None, rules=(),
-                 speakers: int | None = None) -> Explanation:
+                 speakers: int | None = None, second=None) -> Explanation:
     """Hear one clip with Whisper alone, then with each stage switched on in turn, and with each
-    switched off from the full pipeline; every decoding is done once."""
-    from .correct.glossary import apply_rules
-    from .transcribe.engines import STAGES, without
-
+    switched off from the full pipeline; every decoding is done once. `second`: the second
+    opinion's engine (as a build loads it), whose decode is voted with the build's."""
     from dataclasses import replace
 
-    from .transcribe.engines import DecodeOptions
+    from .audio import SAMPLE_RATE
+    from .correct.glossary import apply_rules
+    from .transcribe.engines import STAGES, whisper_alone, without
+    from .transcribe.vote import combine
 
     options = options or engine.options
     stages = list(STAGES)
-    reference_beam = DecodeOptions().beam_size
+    clocks: dict[str, Clock] = {}
 
-    def run(opts, glossary: bool) -> Run:
-        transcript = engine.transcribe(audio, opts)
-        if glossary and rules:
-            transcript = apply_rules(transcript, list(rules))
+    def heard(whisper, opts, clock: str | None = None):
+        wall, cpu = time.monotonic(), time.process_time()
+        transcript = whisper.transcribe(audio, opts)
+        if clock:
+            clocks[clock] = clocks.get(clock, Clock()) + Clock(time.monotonic() - wall, time.process_time() - cpu)
+        return transcript
+
+    def run(transcript) -> Run:
         text = transcript.text
         return Run(text, score_text(name, reference, text), word_errors(reference, text))
 
+    def finished(transcript, vote: bool = True):
+        """What a build publishes from these machine words: voted, then the glossary's rules."""
+        if vote and theirs is not None:
+            transcript = combine(transcript, theirs).transcript
+        return apply_rules(transcript, list(rules)) if rules else transcript
+
     with engine.remembering():
-        runs = {"decoder": run(without(options, *stages), False)}
+        # The timed decodes come first: each is decoded afresh here and remembered for the runs below.
+        alone = heard(engine, whisper_alone(options), "alone")
+        full = heard(engine, options, "pipeline")
+        # the second opinion as build.second_opinion asks for it: the build's options, no prompt
+        theirs = heard(second, replace(options, initial_prompt=None), "pipeline") if second else None
+        runs = {"decoder": run(heard(engine, without(options, *stages)))}
         for k, stage in enumerate(stages):
-            runs[stage] = run(without(options, *stages[k + 1:]), False)
-        runs[GLOSSARY_STAGE] = run(options, True)
-        leave_one_out = {stage: run(without(options, stage), True).score.errors for stage in stages}
-        leave_one_out[GLOSSARY_STAGE] = runs[stages[-1]].score.errors
-        baseline = (run(without(replace(options, beam_size=reference_beam), *stages), False)
-                    if options.beam_size != reference_beam else None)
-    return Explanation(name, len(normalise(reference).split()), speakers, runs, leave_one_out, baseline)
+            runs[stage] = run(heard(engine, without(options, *stages[k + 1:])))
+        if theirs is not None:
+            runs[VOTE_STAGE] = run(combine(full, theirs).transcript)
+        runs[GLOSSARY_STAGE] = run(finished(full))
+        # with one stage off, the second opinion's words stay those of the full pipeline: one decode
+        leave_one_out = {stage: run(finished(heard(engine, without(options, stage)))).score.errors
+                         for stage in stages}
+        if theirs is not None:
+            leave_one_out[VOTE_STAGE] = run(finished(full, vote=False)).score.errors
+        leave_one_out[GLOSSARY_STAGE] = runs[list(runs)[-2]].score.errors
+        baseline = run(alone) if whisper_alone(options) != without(options, *stages) else None
+    return Explanation(name, len(normalise(reference).split()), speakers, runs, leave_one_out, baseline,
+                       len(audio) / SAMPLE_RATE, clocks)
 
 
 def explain_folder(media_dir: Path, engine, options=None, glossary_dir: Path | None = None,
-                   log=None) -> list[Explanation]:
+                   log=None, second=None) -> list[Explanation]:
     """explain_clip for every media file with a NAME.txt reference in the folder."""
     import tempfile
 
@@ -196,7 +245,7 @@ def explain_folder(media_dir: Path, engine, options=None, glossary_dir: Path | N
                 rules = load_glossary(glossary_dir / GLOSSARY, own).rules
             audio = load_pcm(Path(scratch) / f"{extract_pcm(media, Path(scratch))}.pcm")
             out.append(explain_clip(engine, audio, media.name, reference.read_text(encoding="utf-8"), options, rules,
-                                    speakers.get(media.name)))
+                                    speakers.get(media.name), second))
             if log:
                 log(out[-1])
     return out
@@ -205,7 +254,8 @@ def explain_folder(media_dir: Path, engine, options=None, glossary_dir: Path | N
 def stage_names() -> dict[str, str]:
     from .transcribe.engines import STAGES
 
-    return {"decoder": "decoder (Whisper alone)", **STAGES, GLOSSARY_STAGE: "glossary rules"}
+    return {"decoder": "decoder (Whisper alone)", **STAGES, VOTE_STAGE: "vote (second opinion)",
+            GLOSSARY_STAGE: "glossary rules"}
 
 
 def explain_lines(explanation: Explanation) -> list[str]:
@@ -213,9 +263,9 @@ def explain_lines(explanation: Explanation) -> list[str]:
     e = explanation
     names = stage_names()
     head = (f"{e.name}: {e.pipeline.score.errors} errors in {e.reference_words} words "
-            f"(Whisper alone {e.alone.score.errors})" if e.reference_words else
+            f"(Whisper alone {e.reference_run.score.errors})" if e.reference_words else
             f"{e.name}: {e.pipeline.score.hypothesis_words} words where none were spoken "
-            f"(Whisper alone {e.alone.score.hypothesis_words})")
+            f"(Whisper alone {e.reference_run.score.hypothesis_words})")
     lines = [head]
     for stage, count in e.added().items():
         made, mended = e.changes(stage)
@@ -235,63 +285,92 @@ def _shown(error: tuple[str, str, str]) -> str:
     return f"'{ref}' -> '{hyp}'"
 
 
-def explain_table(sets: list[tuple[str, list[Explanation]]], heading: str) -> str:
-    """The attribution as Markdown: per clip, the errors each stage adds, and totals per set."""
-    from .transcribe.engines import DecodeOptions
+Explained = tuple[str, int, list[Explanation]]  # (folder, beam, its clips)
+
+
+def explain_table(sets: list[Explained], heading: str) -> str:
+    """The attribution as Markdown: a summary of every set at every beam, then per set and beam,
+    per clip, the errors each stage adds."""
+    from .transcribe.engines import WHISPER_ALONE_BEAM
 
     names = stage_names()
     stages = list(names)
     out = [heading, "",
-           "Each clip is heard by Whisper alone (faster-whisper, no VAD, no guards: the *decoder* column), then with "
-           "the pipeline's stages switched on one after another in the order they run. A stage's column counts the "
-           "errors it adds to what the stages before it left; a negative count is errors it mends. Each row adds up "
-           "to the pipeline's errors. `off`: the stage is switched off in normal builds. WER: Whisper's English "
-           "normaliser, then jiwer; pooled over the single-speaker clips (speakers = 1 in the manifest).", ""]
-    for title, explanations in sets:
-        off = {s for s in stages if _switched_off(s)}
-        out += [f"## {title}", ""]
-        out.append("| clip | words | " + " | ".join(names[s] for s in stages) + " | pipeline |")
-        out.append("|---|---:|" + "---:|" * (len(stages) + 1))
+           f"*Whisper alone*: faster-whisper at beam {WHISPER_ALONE_BEAM}, no VAD, no guards, no vote, decoded in the "
+           "same run. *Pipeline*: what a normal build publishes (VAD, guards, the vote of the second opinion, the "
+           "glossary's rules). WER: Whisper's English normaliser, then jiwer; pooled over the single-speaker clips "
+           "(speakers = 1 in the manifest; a folder without one counts as one speaker). Decoding time: seconds "
+           "of CPU (all engine threads; in brackets, wall seconds on a machine shared with other work) per minute "
+           "of audio, every decode the output needs (the pipeline: both models).", "",
+           *summary_lines(sets), "",
+           "Below, each clip is heard by Whisper at the build's beam with every stage off (the *decoder* column), "
+           "then with the pipeline's stages switched on one after another in the order they run. A stage's column "
+           "counts the errors it adds to what the stages before it left; a negative count is errors it mends. Each "
+           "row adds up to the pipeline's errors. `off`: the stage is switched off in normal builds.", ""]
+    for title, beam, explanations in sets:
+        off = {s for s in stages if _switched_off(s, explanations)}
+        out += [f"## {title}, beam {beam}", ""]
+        out.append("| clip | words | " + " | ".join(names[s] for s in stages) + " | pipeline | "
+                   f"Whisper alone, beam {WHISPER_ALONE_BEAM} |")
+        out.append("|---|---:|" + "---:|" * (len(stages) + 2))
         for e in explanations:
             added = e.added()
             cells = ["off" if s in off else _signed(added[s], s == "decoder") for s in stages]
             words = e.reference_words if e.reference_words else "no speech"
-            out.append(f"| {e.name} | {words} | " + " | ".join(cells) + f" | {_errors(e)} |")
-        speech = [e for e in explanations if e.speakers == 1 and e.reference_words]
+            out.append(f"| {e.name} | {words} | " + " | ".join(cells) + f" | {_errors(e, e.pipeline)} | "
+                       f"{_errors(e, e.reference_run)} |")
+        speech = [e for e in explanations if e.pooled]
         words = sum(e.reference_words for e in speech)
-        totals = [sum(e.added()[s] for e in speech) for s in stages]
+        totals = [sum(e.added().get(s, 0) for e in speech) for s in stages]
+        full = sum(e.pipeline.score.errors for e in speech)
         out.append(f"| **single-speaker total** | **{words}** | "
                    + " | ".join("off" if s in off else f"**{_signed(t, s == 'decoder')}**"
                                 for s, t in zip(stages, totals))
-                   + f" | **{sum(e.pipeline.score.errors for e in speech)}** |")
-        alone = sum(e.alone.score.errors for e in speech)
-        full = sum(e.pipeline.score.errors for e in speech)
-        out += ["", f"Pooled WER over {len(speech)} single-speaker clips ({words} words): Whisper alone "
-                    f"{_pct(alone, words)} ({alone} errors), the pipeline {_pct(full, words)} ({full} errors)."]
-        if speech and speech[0].baseline is not None:
-            base = sum(e.baseline.score.errors for e in speech)
-            out.append(f"Whisper alone at beam {DecodeOptions().beam_size} (the default): {_pct(base, words)} "
-                       f"({base} errors).")
-        out.append("")
-        silent = [e for e in explanations if not e.reference_words]
-        if silent:
-            out.append("Words written where nothing is said: " + ", ".join(
-                f"{e.name} {e.pipeline.score.hypothesis_words} (Whisper alone {e.alone.score.hypothesis_words})"
-                for e in silent) + ".")
-            out.append("")
-        out.append("The whole pipeline with one stage switched off (single-speaker errors): " + ", ".join(
+                   + f" | **{full}** | **{sum(e.reference_run.score.errors for e in speech)}** |")
+        out += ["", "The whole pipeline with one stage switched off (single-speaker errors): " + ", ".join(
             f"without {names[s]} {sum(e.leave_one_out[s] for e in speech)}" for s in stages[1:] if s not in off)
-                   + f"; with every stage {full}.")
-        worse = [(e.name, (e.baseline or e.alone).score.errors, e.pipeline.score.errors) for e in speech
-                 if e.pipeline.score.errors > (e.baseline or e.alone).score.errors + 1]
-        out += ["", "Clips more than one error worse than Whisper alone: "
-                + (", ".join(f"{n} ({a} → {p})" for n, a, p in worse) if worse else "none") + ".", ""]
+                + f"; with every stage {full}.", ""]
     return "\n".join(out)
 
 
-def _switched_off(stage: str) -> bool:
+def summary_lines(sets: list[Explained]) -> list[str]:
+    """One row per set and beam: Whisper alone and the pipeline, pooled, words on no-speech clips,
+    clips more than one error worse than Whisper alone, decoding time."""
+    out = ["| set | beam | clips | words | Whisper alone | pipeline | change | words on no-speech clips "
+           "(Whisper alone) | clips > 1 error worse than Whisper alone | decoding, Whisper alone | "
+           "decoding, pipeline |", "|---|---:|---:|---:|---:|---:|---:|---|---|---:|---:|"]
+    for title, beam, explanations in sets:
+        speech = [e for e in explanations if e.pooled]
+        words = sum(e.reference_words for e in speech)
+        alone = sum(e.reference_run.score.errors for e in speech)
+        full = sum(e.pipeline.score.errors for e in speech)
+        silent = [e for e in explanations if not e.reference_words]
+        worse = [f"{e.name} ({e.reference_run.score.errors} → {e.pipeline.score.errors})" for e in speech
+                 if e.pipeline.score.errors > e.reference_run.score.errors + 1]
+        out.append(f"| {title} | {beam} | {len(speech)} | {words} | {_pct(alone, words)} ({alone}) | "
+                   f"{_pct(full, words)} ({full}) | {_change(alone, full)} | "
+                   + (", ".join(f"{e.pipeline.score.hypothesis_words} ({e.reference_run.score.hypothesis_words})"
+                                for e in silent) or "–")
+                   + f" | {', '.join(worse) or 'none'} | {_per_minute(explanations, 'alone')} | "
+                     f"{_per_minute(explanations, 'pipeline')} |")
+    return out
+
+
+def _change(alone: int, full: int) -> str:
+    return f"{(full - alone) / alone:+.0%}" if alone else "–"
+
+
+def _per_minute(explanations: list[Explanation], clock: str) -> str:
+    minutes = sum(e.seconds for e in explanations) / 60
+    total = sum(((e.clocks or {}).get(clock, Clock()) for e in explanations), Clock())
+    return f"{total.cpu / minutes:.1f} s ({total.wall / minutes:.1f} s)" if minutes else "–"
+
+
+def _switched_off(stage: str, explanations: list[Explanation]) -> bool:
     from .transcribe.engines import DecodeOptions, without
 
+    if stage == VOTE_STAGE:  # on when the second opinion was given
+        return not any(VOTE_STAGE in e.runs for e in explanations)
     if stage in ("decoder", GLOSSARY_STAGE):
         return False
     return without(DecodeOptions(), stage) == DecodeOptions()
@@ -301,47 +380,75 @@ def _signed(count: int, plain: bool) -> str:
     return str(count) if plain or count == 0 else f"{count:+d}"
 
 
-def _errors(e: Explanation) -> str:
-    return str(e.pipeline.score.errors) if e.reference_words else f"{e.pipeline.score.hypothesis_words} words"
+def _errors(e: Explanation, run: Run) -> str:
+    return str(run.score.errors) if e.reference_words else f"{run.score.hypothesis_words} words"
 
 
 def _pct(errors: int, words: int) -> str:
     return f"{errors / words:.1%}" if words else "n/a"
 
 
-def explain_command(media_dirs: list[Path], transcripts_dir: Path, engine_name: str, model: str, beam_size: int,
-                    threads: int | None, markdown: Path | None) -> int:
-    """`captions score --explain`: every clip heard again stage by stage; each clip's story and then
-    the table on stdout, the table also written to `markdown` when given."""
+def explain_command(media_dirs: list[Path], transcripts_dir: Path, engine_name: str, model: str,
+                    beam_sizes: list[int], threads: int | None, markdown: Path | None,
+                    second_opinion: str | None) -> int:
+    """`captions score --explain`: every clip heard again stage by stage, at each beam size (side by
+    side, one process per beam sharing the cores); each clip's story and then the table on stdout,
+    the table also written to `markdown` when given."""
     import platform
     import sys
+    from concurrent.futures import ProcessPoolExecutor
     from datetime import date
 
     from .atomic import atomic_write_text
     from .errors import PipelineError
-    from .transcribe.engines import DecodeOptions, load_engine
-    from .transcribe.models import resolve_model
+    from .transcribe.engines import default_threads
 
-    options = DecodeOptions(beam_size=beam_size)
+    threads = threads or max(1, default_threads() // len(beam_sizes))
+    glossary = transcripts_dir if transcripts_dir.is_dir() else None
+    jobs = [(media_dirs, glossary, engine_name, model, beam, threads, second_opinion) for beam in beam_sizes]
     try:
-        engine = load_engine(engine_name, resolve_model(model, verify=True), options, threads)
+        if len(jobs) == 1:
+            sets = _explain_beam(*jobs[0])
+        else:
+            with ProcessPoolExecutor(len(jobs)) as pool:
+                sets = [found for done in pool.map(_explain_beam, *zip(*jobs)) for found in done]
     except PipelineError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    glossary = transcripts_dir if transcripts_dir.is_dir() else None
-    sets = []
-    for folder in media_dirs:
-        print(f"# {folder}", flush=True)
-        found = explain_folder(folder, engine, glossary_dir=glossary,
-                               log=lambda e: print("\n".join(explain_lines(e)), flush=True))
-        sets.append((str(folder), found))
-    heading = (f"# Which stage makes which error\n\n{engine_name}, model {model}, beam {beam_size}, the other "
-               f"decoding options as in a normal build; {date.today().isoformat()}, Python "
-               f"{platform.python_version()}. Made by `python -m pipeline score --explain --model {model} "
-               f"--beam-size {beam_size} " + " ".join(f"--media-dir {f}" for f in media_dirs)
+    heading = (f"# Accuracy, stage by stage\n\n{engine_name}, model {model}, second opinion "
+               f"{second_opinion or 'none'}, the other decoding options as in a normal build; "
+               f"{date.today().isoformat()}, Python {platform.python_version()}, {os.cpu_count()} cores. Made by "
+               f"`python -m pipeline score --explain --model {model} --second-opinion {second_opinion or 'none'} "
+               + " ".join(f"--beam-size {b}" for b in beam_sizes) + " "
+               + " ".join(f"--media-dir {f}" for f in media_dirs)
+               + (f" --transcripts-dir {transcripts_dir}" if glossary else "")
                + (f" --markdown {markdown}" if markdown else "") + "`.")
     table = explain_table(sets, heading)
     print(table)
     if markdown:
         atomic_write_text(markdown, table + "\n")
     return 0
+
+
+def _explain_beam(media_dirs: list[Path], glossary: Path | None, engine_name: str, model: str, beam: int,
+                  threads: int, second_opinion: str | None) -> list[Explained]:
+    """Every folder at one beam size, with the build's engine and its second opinion loaded here."""
+    import numpy as np
+
+    from .audio import SAMPLE_RATE
+    from .transcribe.engines import DecodeOptions, load_engine, whisper_alone
+    from .transcribe.models import resolve_model
+
+    options = DecodeOptions(beam_size=beam)
+    engine = load_engine(engine_name, resolve_model(model, verify=True), options, threads)
+    second = (load_engine(engine_name, resolve_model(second_opinion, verify=True), options, threads)
+              if second_opinion and second_opinion != model else None)
+    for whisper in filter(None, (engine, second)):  # the first decode's set-up is not charged to a clip
+        whisper.transcribe(np.zeros(SAMPLE_RATE, dtype=np.float32), whisper_alone(options))
+    sets = []
+    for folder in media_dirs:
+        print(f"# {folder}, beam {beam}", flush=True)
+        found = explain_folder(folder, engine, options, glossary_dir=glossary, second=second,
+                               log=lambda e: print(f"[beam {beam}] " + "\n".join(explain_lines(e)), flush=True))
+        sets.append((str(folder), beam, found))
+    return sets

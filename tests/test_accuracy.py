@@ -14,10 +14,10 @@ import pytest
 from pipeline.audio import extract_pcm, load_pcm
 from pipeline.evaluate import explain_clip, score_text
 from pipeline.transcribe import guards, vad
-from pipeline.transcribe.engines import STAGES, DecodeOptions, without
+from pipeline.transcribe.engines import DecodeOptions, whisper_alone, without
 from pipeline.transcript import Segment, Word
 
-ALONE = without(DecodeOptions(), *STAGES)
+ALONE = whisper_alone(DecodeOptions())  # beam 5 whatever the build's beam
 
 
 @pytest.fixture(scope="module")
@@ -89,6 +89,22 @@ def test_explain_charges_the_whispered_words_to_vad_at_silero_s_default_threshol
     assert "speech whatsoever here" in rescued.pipeline.text.lower(), rescued.pipeline.text
 
 
+def test_explain_counts_the_vote_as_a_build_makes_it(clip, tiny_model, base_model, engine_for):
+    """The second opinion (tiny.en) voted with base, as a build does: a stage of its own in the
+    attribution, the pipeline judged against Whisper alone at beam 5 decoded here, and both
+    decodes timed. On this FLEURS sentence (Sintra's splendours) tiny.en hears some words base
+    misses, and the pipeline beats Whisper alone."""
+    engine, second = engine_for("faster-whisper", base_model), engine_for("faster-whisper", tiny_model)
+    audio, reference = clip("more/fleurs_en_us_test_002.ogg")
+    e = explain_clip(engine, audio, "fleurs_002", reference, second=second)
+    alone = score_text("fleurs_002", reference, engine.transcribe(audio, ALONE).text)
+    assert e.reference_run.score.errors == alone.errors
+    assert list(e.runs)[-2:] == ["vote", "glossary"] and sum(e.added().values()) == e.pipeline.score.errors
+    assert e.pipeline.score.errors < alone.errors and e.added()["vote"] <= 0, e.runs
+    assert e.leave_one_out["vote"] == e.runs["loop_cutter"].score.errors  # no glossary here
+    assert e.clocks["alone"].cpu > 0 and e.clocks["pipeline"].cpu > 0
+
+
 def _words(spec: list[tuple[str, float, float]], probability: float = 0.95) -> list[Word]:
     return [Word(text, start, end, probability) for text, start, end in spec]
 
@@ -158,5 +174,7 @@ def test_score_explain_writes_the_attribution_table(tmp_path, testdata):
     written = table.read_text()
     assert "| ljspeech_LJ002-0020.wav | 2 |" in written and "| bigbuckbunny_no_speech_5s.mp4 | no speech |" in written
     assert "**single-speaker total** | **2** |" in written
-    assert "Pooled WER over 1 single-speaker clips (2 words)" in written
+    # the summary: the set at the default beam, one single-speaker clip, its 2 words heard right
+    beam = DecodeOptions().beam_size
+    assert f"| {media} | {beam} | 1 | 2 | 0.0% (0) | 0.0% (0) | – | 0 (" in written, written
     assert written.strip() in done.stdout

@@ -2,8 +2,8 @@
 
 Where the build's model and the second opinion hear different words in one stretch, the stretch
 whose least sure word is surer wins; where only one of them heard words, the build's model
-stands. Measured on the clips with reference transcripts (`.bench/fit_review.py`'s decodes, base
-and tiny.en, `.bench/vote.py`): see `.bench/vote.md`. Pure: transcripts in, transcript out.
+stands. Measured on the clips with reference transcripts by `captions score --explain` (its *vote*
+column, and the pipeline without it): see `.bench/accuracy.md`. Pure: transcripts in, transcript out.
 """
 
 from __future__ import annotations
@@ -28,24 +28,43 @@ def combine(first: Transcript, second: Transcript | None) -> Voted:
     words = first.words
     if second is None or second.audio_sha256 != first.audio_sha256:  # none, or of other audio
         return Voted(first, tuple((i, None) for i in range(len(words))))
-    theirs = second.words
+    # Only speech takes part in the vote: the first decode's sound words ("[♪ music]") always stand.
+    spoken = [i for i, w in enumerate(words) if not w.sound]
+    theirs = [w for w in second.words if not w.sound]
     segment_of = [k for k, segment in enumerate(first.segments) for _ in segment.words]
     out: list[list[Word]] = [[] for _ in first.segments]
     sources: list[tuple[int, str | None]] = []
-    matcher = SequenceMatcher(None, [normalise_token(w.text) for w in words],
+    sounds = iter([i for i, w in enumerate(words) if w.sound] + [len(words)])
+    next_sound = next(sounds)
+
+    def keep(i: int) -> None:
+        out[segment_of[i]].append(words[i])
+        sources.append((i, None))
+
+    def sounds_before(i: int) -> None:
+        nonlocal next_sound
+        while next_sound < i:
+            keep(next_sound)
+            next_sound = next(sounds)
+
+    matcher = SequenceMatcher(None, [normalise_token(words[i].text) for i in spoken],
                               [normalise_token(w.text) for w in theirs], autojunk=False)
     for op, i1, i2, j1, j2 in matcher.get_opcodes():
-        ours_won = op != "replace" or _least_sure(theirs[j1:j2]) <= _least_sure(words[i1:i2])
+        ours = [words[i] for i in spoken[i1:i2]]
+        ours_won = op != "replace" or _least_sure(theirs[j1:j2]) <= _least_sure(ours)
         if ours_won:
-            for i in range(i1, i2):
-                out[segment_of[i]].append(words[i])
-                sources.append((i, None))
+            for i in spoken[i1:i2]:
+                sounds_before(i)
+                keep(i)
             continue
         # The second decode's words, with its own times (the same audio, the same clock).
-        instead = " ".join(w.text for w in words[i1:i2])
+        first_word = spoken[i1]
+        sounds_before(first_word)
+        instead = " ".join(w.text for w in ours)
         for j in range(j1, j2):
-            out[segment_of[i1]].append(replace(theirs[j], speaker=words[i1].speaker))
-            sources.append((i1, instead))
+            out[segment_of[first_word]].append(replace(theirs[j], speaker=words[first_word].speaker))
+            sources.append((first_word, instead))
+    sounds_before(len(words))
     return Voted(replace(first, segments=[Segment(ws) for ws in out]), tuple(sources))
 
 
