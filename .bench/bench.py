@@ -490,7 +490,7 @@ def _long_table(part: dict) -> list[str]:
 
 
 def sound_figures() -> dict:
-    """Music detection on the held-out clips (.bench/sounds.py, which also writes .bench/sounds.md):
+    """Music and ringing detection on the held-out clips (.bench/sounds.py, which also writes .bench/sounds.md):
     seconds, no model to load."""
     spec = importlib.util.spec_from_file_location("bench_sounds", Path(__file__).with_name("sounds.py"))
     module = importlib.util.module_from_spec(spec)
@@ -502,10 +502,15 @@ def sound_figures() -> dict:
 
 def _sounds_table(part: dict) -> list[str]:
     f = part["figures"]
-    return [f"Music labels ({part['date']}; {f['clips']} held-out clips, {f['audio_seconds']:.0f} s, "
+    return [f"Music and ringing labels ({part['date']}; {f['clips']} held-out clips, {f['audio_seconds']:.0f} s, "
             "`.bench/sounds.md`):", "", "| figure | value |", "|---|---|",
             f"| music spans by time overlap: precision, recall | {f['precision']:.1%}, {f['recall']:.1%} |",
             f"| longest stretch of music with no label | {f['longest_unlabelled']:.1f} s |",
+            *([f"| ringing spans by time overlap: precision, recall | {f['ringing_precision']:.1%}, "
+               f"{f['ringing_recall']:.1%} |",
+               f"| seconds falsely labelled ringing (speech, music, noise, film, effects) | "
+               f"{sum(v['labelled'] for v in f['false_ringing'].values()):.1f} of "
+               f"{sum(v['seconds'] for v in f['false_ringing'].values()):.0f} |"] if "ringing_precision" in f else []),
             f"| detection cost | {f['x_real_time']:.4f} × real time |", ""]
 
 

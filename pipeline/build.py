@@ -204,7 +204,7 @@ def machine_transcript(source: Source, engine: EngineOnDemand, options: DecodeOp
     if progress is not None:
         progress.start(audio.pcm_duration(pcm))
     transcript = whisper.transcribe_file(pcm, options, progress=progress and progress.advance_to)
-    transcript = sounds.label_sounds_file(transcript, pcm)  # music as sound words (issue 18)
+    transcript = sounds.label_sounds_file(transcript, pcm, options.label_ringing)  # sounds as sound words
     transcript = dataclasses.replace(transcript, audio_sha256=source.audio_sha256)
     atomic_write_text(source.files.machine, transcript.to_json())
     return transcript, True

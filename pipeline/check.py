@@ -14,7 +14,7 @@ from .errors import shown
 from .formats.readers import check_webvtt
 from .formats.vtt import VOICE
 from .layout import Profile
-from .sounds import MUSICAL, style_problem
+from .sounds import MUSICAL, lyrics_problem, style_problem
 from .store import VideoFiles, pcm_path
 from .timecode import timestamp
 from .transcribe.diarize import is_placeholder
@@ -99,6 +99,11 @@ def check_file(path: Path, profile: Profile, fps: float | None = None, audio: np
         style = _sound_style_problem(text, profile)
         if style:
             add(start, "sound-label", style, error=False)
+        for line in lines:
+            lyrics = lyrics_problem(line, profile.lyrics_mark)
+            if lyrics:
+                add(start, "lyrics", f"{line.strip()!r}: {lyrics}", error=False)
+                break
         if audio is not None and _silent(audio, start, end) and not _is_sound_label(text):
             add(start, "words-in-silence", f"words shown over {duration:.1f} s of silence: {text[:40]!r}",
                 error=False)

@@ -63,6 +63,8 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--speakers", type=int, metavar="N",
                        help="how many people speak in each video, when known (default: found from the voices; "
                             "1: one voice, no speaker turns)")
+    build.add_argument("--label-ringing", action="store_true",
+                       help="caption a phone ringing as [ringing] (off by default: birdsong can be taken for a ring)")
     build.set_defaults(run=_build)
 
     _add_models(commands)
@@ -154,6 +156,7 @@ def _build(args: argparse.Namespace) -> int:
     options = DecodeOptions(
         language=None if args.language == "auto" else args.language,
         beam_size=args.beam_size,
+        label_ringing=args.label_ringing,
         compute_type=args.compute_type,
         batch_size=max(1, args.batch_size),
     )

@@ -51,24 +51,39 @@ class Profile:
     singing_label: str = "[♪ singing]"
     sound_case: str = "lower"
     music_note: bool = True
+    # The machine's label for a phone ringing (or a caller's ringing tone) it hears.
+    ringing_label: str = "[ringing]"
+    # Words heard over music (under a music label's span: sung words, or speech over music) are
+    # shown between these marks, at the start and end of each caption line: "♪" (Netflix's
+    # lyrics), "#" (the BBC's), "" for none. A display rule only: the words themselves and the
+    # editor's file are never changed; lines an editor already marked are left as they are.
+    lyrics_mark: str = "♪"
+    # Whether the machine marks words heard over music as lyrics at all. Off by default: the
+    # detector finds music but cannot tell a singer from a narrator over a background score, and
+    # narration shown between lyrics marks would tell a viewer it is sung. On for music videos;
+    # an editor's own marks ("♪" typed in the editor's file) are shown whatever this says.
+    lyrics_over_music: bool = False
 
     def __post_init__(self):
         if self.speaker_style not in SPEAKER_STYLES:
             raise ValueError(f"unknown speaker_style {self.speaker_style!r}: use one of {', '.join(SPEAKER_STYLES)}")
         if self.sound_case not in SOUND_CASES:
             raise ValueError(f"unknown sound_case {self.sound_case!r}: use one of {', '.join(SOUND_CASES)}")
-        for label in (self.music_label, self.singing_label):
+        if self.lyrics_mark not in LYRICS_MARKS:
+            raise ValueError(f"unknown lyrics_mark {self.lyrics_mark!r}: use one of {', '.join(map(repr, LYRICS_MARKS))}")
+        for label in (self.music_label, self.singing_label, self.ringing_label):
             if not re.fullmatch(r"\[[^\[\]]*\S[^\[\]]*\]", label):
                 raise ValueError(f"a sound label is a description in square brackets, not {label!r}")
 
 
 SPEAKER_STYLES = ("brackets", "caps", "none")
 SOUND_CASES = ("lower", "upper", "as written")
+LYRICS_MARKS = ("♪", "#", "")
 
 PROFILES = {
     "default": Profile(),
     "bbc": Profile(name="bbc", max_chars=37, max_wpm=180.0, warn_wpm=160.0, speaker_style="caps",
-                   sound_case="upper"),
+                   sound_case="upper", lyrics_mark="#"),
 }
 
 
@@ -113,31 +128,69 @@ def layout(transcript: Transcript, profile: Profile = PROFILES["default"], fps: 
     one speaker is no change)."""
     gap = profile.gap_frames / (fps or 25.0)
     words = _readable_times(transcript.words if profile.verbatim else _clean_verbatim(transcript.words))
+    music = sounds.music_spans(words)
     words = _sound_labels(words, profile)
     cues: list[Cue] = []
     speaking = None  # who spoke the last words
-    for block in _blocks(words, profile):
+    for block in _blocks(words, profile, music):
         voice = None if block[0].sound else block[0].speaker
         label = speaker_label(voice, profile) if voice and voice != speaking else ""
         if not block[0].sound:
             speaking = voice
-        for k, group in enumerate(_best_groups(block, profile, gap, label)):
-            lines = _best_lines(_texts(group, label if k == 0 else ""), profile)
+        mark = _lyrics_mark(block, music, profile)
+        fitting = replace(profile, max_chars=profile.max_chars - 2 * (len(mark) + 1)) if mark else profile
+        for k, group in enumerate(_best_groups(block, fitting, gap, label)):
+            lines = _best_lines(_texts(group, label if k == 0 else ""), fitting)
+            lines = [f"{mark} {line} {mark}" for line in lines] if mark else lines
             cues.append(Cue(group[0].start, group[-1].end, lines, group, [voice] * len(lines)))
     cues = _dialogue(cues, profile)
     return _time(cues, profile, gap, transcript.duration)
 
 
+def _lyrics_mark(block: list[Word], music: list[tuple[float, float]], profile: Profile) -> str:
+    """The profile's lyrics mark where a block's words are heard over music, else "" (also where
+    an editor already marked them: a "♪" or "#" among the words)."""
+    if (not profile.lyrics_over_music or not profile.lyrics_mark or block[0].sound
+            or not sounds.over_music(block[0], music)):
+        return ""
+    if any(w.text.strip() in sounds.LYRICS_MARKS or w.text.startswith(sounds.LYRICS_MARKS)
+           or w.text.endswith(sounds.LYRICS_MARKS) for w in block):
+        return ""
+    return profile.lyrics_mark
+
+
 def _sound_labels(words: list[Word], profile: Profile) -> list[Word]:
     """Sound words in the profile's house style, a long one cut into cues it allows, so a label
     stays on screen for the whole of its music (never more than max_duration without a caption)."""
-    names = {sounds.MUSIC: profile.music_label, sounds.SINGING: profile.singing_label}
+    names = {sounds.MUSIC: profile.music_label, sounds.SINGING: profile.singing_label,
+             sounds.RINGING: profile.ringing_label}
+    spoken = [(w.start, w.end) for w in words if not w.sound]
     out: list[Word] = []
     for word in words:
         if word.sound:
             word = replace(word, text=sounds.house_style(names.get(word.text, word.text), profile.sound_case))
-        out += sounds.split_long(word, profile.max_duration)
-    return out
+            for piece in _around_speech(word, spoken, profile):
+                out += sounds.split_long(piece, profile.max_duration)
+        else:
+            out.append(word)
+    return sorted(out, key=lambda w: w.start)
+
+
+def _around_speech(word: Word, spoken: list[tuple[float, float]], profile: Profile) -> list[Word]:
+    """A long sound label over the stretches of its span where nobody speaks, so the words over
+    it are captioned when they are said (marked as lyrics over music), not after the label: each
+    stretch at least min_duration long; the whole label where no such stretch is left."""
+    busy = sorted((a, b + profile.linger) for a, b in spoken if b > word.start and a < word.end)
+    if not busy:
+        return [word]
+    pieces, at = [], word.start
+    for a, b in busy:
+        if a - at >= profile.min_duration + profile.pause / 3:
+            pieces.append(replace(word, start=at, end=a - profile.gap_frames / 25.0))
+        at = max(at, b)
+    if word.end - at >= profile.min_duration:
+        pieces.append(replace(word, start=at, end=word.end))
+    return pieces or [word]
 
 
 SHORT_TURN = 2.0  # seconds: a turn this short can share a cue with the reply to it
@@ -219,13 +272,15 @@ def _capitalised(word: Word) -> Word:
     return replace(word, text=word.text[:1].upper() + word.text[1:]) if word.text[:1].islower() else word
 
 
-def _blocks(words: list[Word], profile: Profile) -> list[list[Word]]:
-    """Stretches no cue may cross: a change of speaker, a sound description, a long pause."""
+def _blocks(words: list[Word], profile: Profile, music: list[tuple[float, float]] = ()) -> list[list[Word]]:
+    """Stretches no cue may cross: a change of speaker, a sound description, a long pause, the
+    start or end of words heard over music (shown as lyrics)."""
     blocks: list[list[Word]] = []
     for word in words:
         previous = blocks[-1][-1] if blocks else None
         if (previous is None or word.speaker != previous.speaker or word.sound or previous.sound
-                or word.start - previous.end >= profile.pause):
+                or word.start - previous.end >= profile.pause
+                or sounds.over_music(word, music) != sounds.over_music(previous, music)):
             blocks.append([])
         blocks[-1].append(word)
     return blocks

@@ -63,7 +63,8 @@ def retime(doc: EditDocument, machine: Transcript, written_marks: set[float] | N
     for indices, start, end in gaps:
         _time_gap(indices, start, end, tokens, times, aligner, result)
     anchors = _anchors(doc, tokens, times, written_marks)
-    _settle(times, anchors, [line.number for line, _ in tokens], machine.duration)
+    _settle(times, anchors, [line.number for line, _ in tokens], machine.duration,
+            {k for k, (_, token) in enumerate(tokens) if token.sound and times[k] is not None})
 
     segments: dict[int, Segment] = {}
     for k, (line, token) in enumerate(tokens):
@@ -155,11 +156,14 @@ def _anchors(doc: EditDocument, tokens, times, written_marks: set[float] | None)
     return anchors
 
 
-def _settle(times: list, anchors: dict[int, float], line_of: list[int], duration: float) -> None:
+def _settle(times: list, anchors: dict[int, float], line_of: list[int], duration: float,
+            spans: set[int] = frozenset()) -> None:
     """Make times whole and sane: anchors exact, unknowns interpolated, order kept, inside the audio.
 
     An anchored line moves as a whole to its mark, its words keeping their pace; words around
-    it give way (never the mark), so the change stays local to where the editor made it.
+    it give way (never the mark), so the change stays local to where the editor made it. A sound
+    in `spans` (one that stands for a machine sound word) keeps its end past the words after it:
+    music plays on under speech, and the captions show those words as heard over music.
     """
     for k, mark in anchors.items():
         line = [i for i in range(len(times)) if line_of[i] == line_of[k] and times[i] is not None]
@@ -176,7 +180,7 @@ def _settle(times: list, anchors: dict[int, float], line_of: list[int], duration
     for k in range(1, len(starts)):  # and later words to an earlier one
         starts[k] = max(starts[k], starts[k - 1])
     for k, (_, end) in enumerate(times):
-        limit = starts[k + 1] if k + 1 < len(starts) else duration
+        limit = starts[k + 1] if k + 1 < len(starts) and k not in spans else duration
         times[k] = (starts[k], min(max(end, starts[k]), max(limit, starts[k])))
 
 

@@ -3,6 +3,10 @@ files: openly licensed music excerpts (tests/data/sounds, SOURCES.md) and the sp
 clips of ../shared/testdata. Each clip knows where its music is, because it was made that way:
 music alone, speech over music, music then speech, speech alone, noise alone.
 
+Ringing (`ring_clips`): recordings of phones and alarms ringing, each repeated as a phone rings
+(the sound, a pause, again) alone, under speech, before speech and over kitchen noise; one phone
+and one alarm are held out.
+
 Held out: every third music excerpt and sound-effects clip (sorted by name), the speech clips at
 the top of testdata, the second half of the kitchen noise and Big Buck Bunny are never used for
 fitting, only for measuring (`.bench/sounds.py`)."""
@@ -20,7 +24,20 @@ from ..audio import SAMPLE_RATE, ffmpeg_executable
 REPO = Path(__file__).resolve().parents[2]
 SOUNDS = REPO / "tests" / "data" / "sounds"
 SPEECH_EXTENSIONS = (".wav", ".flac", ".mp3", ".ogg", ".mp4")
-EVENTS = ("freedesktop_", "effects_")  # sound effects (a phone's ring, machines, engines): not music
+EVENTS = ("freedesktop_", "effects_", "oxygen_", "lomiri_", "twinkle_", "linphone_", "baresip_")  # sound effects (rings, machines, engines): not music
+# Ringing: phones ringing, the ringing tone a caller hears, alarms (SOURCES.md). A few seconds
+# each; a phone rings, pauses, rings again.
+RINGS = ("freedesktop_phone-incoming-call", "twinkle_ringtone", "linphone_oldphone", "oxygen_phone-ring",
+         "baresip_ring", "freedesktop_phone-outgoing-calling", "twinkle_ringback", "baresip_ringback",
+         "linphone_ringback", "lomiri_alarm-clock", "lomiri_alarm-synth", "freedesktop_alarm-clock-elapsed")
+# The music model was fitted with the first phone among the sound effects, before rings were a
+# kind of their own; the others came with the ringing model.
+ADDED_RINGS = set(RINGS) - {"freedesktop_phone-incoming-call"}
+# Held out: two phones, a caller's ringing tone, an alarm.
+RINGS_HELD_OUT = ("oxygen_phone-ring", "baresip_ring", "linphone_ringback", "freedesktop_alarm-clock-elapsed")
+RING_PAUSE = 1.0  # seconds of quiet between two rings
+RING_LENGTH = 8.0  # seconds of ringing, at least
+ROOM_DB = -25.0  # the room's noise under a ring
 MUSIC_UNDER_SPEECH_DB = (-6.0, -14.0)  # music level under speech, as in a video's soundtrack
 
 
@@ -30,6 +47,7 @@ class Clip:
     samples: np.ndarray
     music: tuple[tuple[float, float], ...]  # where music plays, in seconds
     speech: tuple[tuple[float, float], ...] = ()  # where someone speaks
+    ringing: tuple[tuple[float, float], ...] = ()  # where a phone, an alarm or a bell rings
 
 
 def decode(path: Path) -> np.ndarray:
@@ -46,8 +64,8 @@ def music_files(held_out: bool) -> list[Path]:
 
 
 def event_files(held_out: bool) -> list[Path]:
-    """Sound effects; the short desktop sounds are for fitting only."""
-    files = sorted(p for p in SOUNDS.glob("*.opus") if p.name.startswith(EVENTS))
+    """Sound effects that do not ring; the short desktop sounds are for fitting only."""
+    files = sorted(p for p in SOUNDS.glob("*.opus") if p.name.startswith(EVENTS) and p.stem not in ADDED_RINGS)
     return [p for k, p in enumerate(files) if (k % 3 == 0 and not p.name.startswith(EVENTS[0])) == held_out]
 
 
@@ -122,17 +140,64 @@ def clips(testdata: Path, held_out: bool) -> list[Clip]:
     return out
 
 
+def ring_files(held_out: bool) -> list[Path]:
+    return [SOUNDS / f"{name}.opus" for name in RINGS if (name in RINGS_HELD_OUT) == held_out]
+
+
+def ringing(sound: np.ndarray, seconds: float = RING_LENGTH) -> np.ndarray:
+    """A ring repeated as a phone rings: the sound, RING_PAUSE of quiet, again, for `seconds` at
+    least, ending on a whole ring."""
+    one = np.concatenate([sound, np.zeros(int(RING_PAUSE * SAMPLE_RATE), dtype=np.float32)])
+    count = max(1, int(np.ceil(seconds * SAMPLE_RATE / len(one))))
+    return np.tile(one, count)[: len(one) * count - int(RING_PAUSE * SAMPLE_RATE)]
+
+
+def ring_clips(testdata: Path, held_out: bool) -> list[Clip]:
+    """Ringing alone, under speech (at 0 and -6 dB), before speech and over kitchen noise."""
+    speech = [(p.stem, decode(p)) for p in speech_files(testdata, held_out)]
+    noise = decode(testdata / "noise_doing_the_dishes.wav")
+    noise = noise[len(noise) // 2:] if held_out else noise[: len(noise) // 2]
+    out = []
+    for k, path in enumerate(ring_files(held_out)):
+        ring = ringing(decode(path))
+        # a room is never digitally silent between two rings: the noise 25 dB under the ring
+        ring = _limited(ring + at_level(np.resize(noise[k * 5 * SAMPLE_RATE:], len(ring)), ring, ROOM_DB))
+        seconds = len(ring) / SAMPLE_RATE
+        out.append(Clip(f"ringing {path.stem}", ring, (), ringing=((0.0, seconds),)))
+        for j, db in enumerate((0.0, -6.0)):
+            name, voice = speech[(2 * k + j) % len(speech)]
+            mix = _ring_once(ring, voice, db)
+            out.append(Clip(f"{name} over {path.stem} at {db:g} dB", mix.samples, (), mix.speech,
+                            ((1.0, 1.0 + seconds),)))
+        name, voice = speech[(2 * k + 2) % len(speech)]
+        then = music_then_speech(ring, voice)
+        out.append(Clip(f"{path.stem} then {name}", then.samples, (), then.speech, then.music))
+        bed = at_level(np.resize(noise[k * 3 * SAMPLE_RATE:], len(ring) + 4 * SAMPLE_RATE), ring, -6.0)
+        bed[2 * SAMPLE_RATE:2 * SAMPLE_RATE + len(ring)] += ring
+        out.append(Clip(f"{path.stem} over kitchen noise", _limited(bed), (), ringing=((2.0, 2.0 + seconds),)))
+    return out
+
+
+def _ring_once(ring: np.ndarray, voice: np.ndarray, db: float) -> Clip:
+    """Speech from the start, the ring (`db` under the speech) from 1 s in, once, not looped."""
+    length = max(len(voice), SAMPLE_RATE + len(ring))
+    mixed = np.zeros(length, dtype=np.float32)
+    mixed[: len(voice)] += voice
+    mixed[SAMPLE_RATE:SAMPLE_RATE + len(ring)] += at_level(ring, voice, db)
+    return Clip("", _limited(mixed), (), ((0.0, len(voice) / SAMPLE_RATE),))
+
+
 def _padded(samples: np.ndarray, seconds: float = 4.0) -> np.ndarray:
     """A short sound effect with silence after it, long enough to be judged."""
     return np.pad(samples, (0, max(0, int(seconds * SAMPLE_RATE) - len(samples))))
 
 
-def window_labels(clip: Clip, count: int, window: float, step: float) -> np.ndarray:
-    """1 for each window at least half inside the clip's music, else 0."""
+def window_labels(clip: Clip, count: int, window: float, step: float, kind: str = "music") -> np.ndarray:
+    """1 for each window at least half inside the clip's music (or ringing), else 0."""
     labels = np.zeros(count)
     for k in range(count):
         start, end = k * step, k * step + window
-        inside = sum(max(0.0, min(end, b) - max(start, a)) for a, b in clip.music)
+        inside = sum(max(0.0, min(end, b) - max(start, a)) for a, b in getattr(clip, kind))
         labels[k] = inside >= window / 2
     return labels
 

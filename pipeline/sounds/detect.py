@@ -1,4 +1,5 @@
-"""Where music plays: signal features of 2-second windows, a small neural network, spans.
+"""Where music plays and where a phone rings: signal features of 2-second windows, two small
+neural networks, spans.
 
 Pure: 16 kHz float samples in, `SoundEvent`s out. Speech and music are both harmonic, so the
 features are the classic speech/music discriminators: music holds its notes (the spectrum
@@ -9,6 +10,11 @@ comes in bursts. The weights (8 ReLU units and a logistic output: .bench/fit_sou
 are fitted on openly licensed music and sound effects (tests/data/sounds) against the speech and
 noise clips of ../shared/testdata, and committed as model.json (no pickles). Measured in
 .bench/sounds.md.
+
+Ringing (a phone, a caller's ringing tone) has a network of its own (ringing.json) over the same
+features and five more (RING_FEATURES): a ring repeats itself, has few partials, warbles, holds
+one pitch and comes again after its pause. A ring is tonal and steady, so where the ringing
+network is sure, the music network's windows are not music.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ import numpy as np
 from ..audio import SAMPLE_RATE
 
 MODEL = Path(__file__).with_name("model.json")
+RING_MODEL = Path(__file__).with_name("ringing.json")
 FRAME = 512  # samples per spectrum (32 ms)
 HOP = 160  # 10 ms between spectra: 100 frames a second
 WINDOW = 2.0  # seconds judged at a time: a beat and a held note need that long to show
@@ -40,13 +47,27 @@ TUNING_HOP = 1600  # 0.1 s
 TUNING_PEAKS = 8  # the strongest spectral peaks of each frame, 150 Hz to 4 kHz
 FEATURES = ("flatness", "energy_spread", "quiet_share", "syllable_modulation", "hold", "hold_spread",
             "voicing", "beat", "centroid", "level", "tuning")
+# What tells a ring or an alarm from music: the same short sound over and over (the loudness-
+# weighted likeness of the spectrum to itself 0.2 to 1.5 s later, at its best lag), few partials
+# (the share of a window's energy in its 7 strongest of 222 bins), a bell's or a ringing tone's
+# fast warble (loudness modulated at 12-30 Hz) and one pitch held (the loud frames whose
+# strongest bin is the window's commonest).
+# And, over the 6 s around the window, the same likeness 1 to 4 s later: a phone rings, pauses and
+# rings again the same, where music moves on.
+RING_FEATURES = FEATURES + ("repeat", "peak_share", "trill", "one_pitch", "rings_again")
+REPEAT_LAGS = range(20, 151, 5)  # frames
+RING_AGAIN_LAGS = range(100, 401, 10)  # frames
+RING_CONTEXT = 200  # frames each side of the window
+RING_THRESHOLD = 0.5
+RING_MIN_SPAN = 3.0  # seconds: a phone rings more than once (Big Buck Bunny's birdsong gave 2.8 s)
+RING_CONFIDENCE = 0.7
 
 
 @dataclass(frozen=True)
 class SoundEvent:
     """A stretch of non-speech sound a deaf viewer should know about."""
 
-    kind: str  # "music" (the only kind detected so far)
+    kind: str  # "music" or "ringing" (a phone, an alarm, a bell ringing)
     start: float  # seconds
     end: float
     confidence: float  # the model's mean probability over the span
@@ -54,23 +75,48 @@ class SoundEvent:
 
 def detect_music(samples: np.ndarray) -> list[SoundEvent]:
     """The stretches of the audio where music plays (with or without speech over it)."""
-    times, probabilities = music_probabilities(samples)
-    return spans(times, probabilities, len(samples) / SAMPLE_RATE)
+    return [e for e in detect_sounds(samples) if e.kind == "music"]
+
+
+def detect_sounds(samples: np.ndarray) -> list[SoundEvent]:
+    """Music and ringing in the audio, in time order."""
+    times, music, ringing = probabilities(samples)
+    return events(times, music, ringing, len(samples) / SAMPLE_RATE)
+
+
+def events(times: np.ndarray, music: np.ndarray, ringing: np.ndarray, duration: float, label_ringing: bool = True
+           ) -> list[SoundEvent]:
+    """Spans of each kind from the windows' probabilities. A ring or an alarm is tonal and steady,
+    so the music model takes many for music: where the ringing model is sure, it is not music
+    (and, when rings are not labelled, it is no label at all rather than a wrong one)."""
+    rings = spans(times, ringing, duration, RING_THRESHOLD, "ringing", RING_MIN_SPAN, RING_CONFIDENCE)
+    music = music.copy()
+    for ring in rings:
+        music[(times >= ring.start) & (times <= ring.end)] = 0.0
+    return sorted(spans(times, music, duration) + (rings if label_ringing else []), key=lambda e: e.start)
 
 
 def music_probabilities(samples: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(window centres in seconds, probability of music) for every STEP of the audio."""
+    times, music, _ = probabilities(samples)
+    return times, music
+
+
+def probabilities(samples: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(window centres in seconds, probability of music, probability of ringing) for every STEP."""
     features = window_features(samples)
     if len(features) == 0:
-        return np.zeros(0), np.zeros(0)
-    probabilities = _score(features, load_model())
-    probabilities[features[:, FEATURES.index("level")] < QUIET_DBFS] = 0.0
+        return np.zeros(0), np.zeros(0), np.zeros(0)
+    quiet = features[:, FEATURES.index("level")] < QUIET_DBFS
+    music = _score(features[:, :len(FEATURES)], load_model())
+    ringing = _score(features, load_model(RING_MODEL, RING_FEATURES))
+    music[quiet] = ringing[quiet] = 0.0
     centres = np.arange(len(features)) * STEP + WINDOW / 2
-    return centres, probabilities
+    return centres, music, ringing
 
 
-def spans(times: np.ndarray, probabilities: np.ndarray, duration: float,
-          threshold: float = THRESHOLD) -> list[SoundEvent]:
+def spans(times: np.ndarray, probabilities: np.ndarray, duration: float, threshold: float = THRESHOLD,
+          kind: str = "music", min_span: float = MIN_SPAN, min_confidence: float = SPAN_CONFIDENCE) -> list[SoundEvent]:
     """Windows above the threshold as spans: smoothed over 3 windows, close spans merged, short
     ones dropped. Each window stands for the STEP around its centre (the first and last reach
     the ends of the audio they cover)."""
@@ -91,29 +137,92 @@ def spans(times: np.ndarray, probabilities: np.ndarray, duration: float,
     for start, end in found:
         inside = (times >= start) & (times <= end)
         confidence = float(probabilities[inside].mean())
-        if end - start >= MIN_SPAN and confidence >= SPAN_CONFIDENCE:
-            events.append(SoundEvent("music", round(float(start), 2), round(float(min(end, duration)), 2),
+        if end - start >= min_span and confidence >= min_confidence:
+            events.append(SoundEvent(kind, round(float(start), 2), round(float(min(end, duration)), 2),
                                      round(confidence, 3)))
     return events
 
 
 def window_features(samples: np.ndarray) -> np.ndarray:
-    """One row of FEATURES for every STEP-second window of the audio (none if shorter than one)."""
+    """One row of RING_FEATURES (FEATURES first) for every STEP-second window of the audio (none
+    if shorter than one)."""
     samples = np.asarray(samples, dtype=np.float32)
     per_window, per_step = int(WINDOW * 100), int(STEP * 100)  # in frames
     frames = _frames(samples)
     if len(frames) < per_window:
         if len(samples) < SAMPLE_RATE:  # under a second: too short to judge
-            return np.zeros((0, len(FEATURES)))
+            return np.zeros((0, len(RING_FEATURES)))
         frames = np.pad(frames, ((0, per_window - len(frames)), (0, 0)))
     power = np.abs(np.fft.rfft(frames * np.hanning(FRAME).astype(np.float32), axis=1)) ** 2 + 1e-10
     per_frame = _frame_measures(frames, power)
     tuning = _tuning(samples)
     per_tuning = int(STEP * SAMPLE_RATE) // TUNING_HOP  # tuning frames per step
+    likeness, weights = _repeats(per_frame, REPEAT_LAGS)
+    again, again_weights = _repeats(per_frame, RING_AGAIN_LAGS)
     rows = [_window_row(per_frame, first, first + per_window)
             + [_mean(tuning[k * per_tuning:k * per_tuning + int(WINDOW * SAMPLE_RATE) // TUNING_HOP])]
+            + [_repeat(likeness, weights, first, first + per_window), _peak_share(power, first, first + per_window),
+               _trill(per_frame, first, first + per_window), _one_pitch(per_frame, first, first + per_window),
+               _repeat(again, again_weights, max(0, first - RING_CONTEXT), first + per_window + RING_CONTEXT,
+                       RING_AGAIN_LAGS)]
             for k, first in enumerate(range(0, len(frames) - per_window + 1, per_step))]
     return np.array(rows)
+
+
+def _repeats(m: dict[str, np.ndarray], lags: range) -> tuple[np.ndarray, np.ndarray]:
+    """For each lag of REPEAT_LAGS and frame t: the spectra's likeness at t and t + lag weighted by
+    both frames' loudness, and the weight alone; as running sums, so a window's sum is a difference."""
+    unit, rms = m["unit"], m["rms"]
+    count = len(unit)
+    likeness = np.zeros((len(lags), count + 1))
+    weights = np.zeros((len(lags), count + 1))
+    for k, lag in enumerate(lags):
+        if lag >= count:
+            continue
+        w = rms[:-lag] * rms[lag:]
+        likeness[k, 1:count - lag + 1] = np.cumsum((unit[:-lag] * unit[lag:]).sum(axis=1) * w)
+        weights[k, 1:count - lag + 1] = np.cumsum(w)
+        likeness[k, count - lag + 1:] = likeness[k, count - lag]
+        weights[k, count - lag + 1:] = weights[k, count - lag]
+    return likeness, weights
+
+
+def _repeat(likeness: np.ndarray, weights: np.ndarray, first: int, last: int, lags: range = REPEAT_LAGS) -> float:
+    """The window's best likeness of its sound to itself a lag later (pairs inside the window)."""
+    last = min(last, likeness.shape[1] - 1)
+    best = 0.0
+    for k, lag in enumerate(lags):
+        end = last - lag
+        if end <= first:
+            break
+        weight = weights[k, end] - weights[k, first]
+        if weight > 1e-12:
+            best = max(best, float((likeness[k, end] - likeness[k, first]) / weight))
+    return best
+
+
+def _trill(m: dict[str, np.ndarray], first: int, last: int) -> float:
+    """The share of the loudness's modulation at 12 to 30 Hz (a bell's clapper, a ringing tone)."""
+    envelope = m["rms"][first:last] - m["rms"][first:last].mean()
+    spectrum = np.abs(np.fft.rfft(envelope)) ** 2
+    rates = np.fft.rfftfreq(len(envelope), 1 / 100)
+    return float(spectrum[(rates >= 12) & (rates <= 30)].sum() / (spectrum[rates > 0.5].sum() + 1e-12))
+
+
+def _one_pitch(m: dict[str, np.ndarray], first: int, last: int) -> float:
+    """The share of the window's loud frames whose strongest bin is (within one) its commonest."""
+    rms, peak = m["rms"][first:last], m["peak"][first:last]
+    loud = peak[rms >= 0.5 * rms.max()] if rms.max() > 0 else peak
+    if len(loud) == 0:
+        return 0.0
+    common = np.bincount(loud).argmax()
+    return float((np.abs(loud - common) <= 1).mean())
+
+
+def _peak_share(power: np.ndarray, first: int, last: int) -> float:
+    """The share of the window's energy (60 Hz to 7 kHz) in its 7 strongest bins, as a log."""
+    spectrum = power[first:last, 2:224].mean(axis=0)
+    return float(np.log(np.sort(spectrum)[-7:].sum() / spectrum.sum()))
 
 
 def _mean(values: np.ndarray) -> float:
@@ -168,6 +277,8 @@ def _frame_measures(frames: np.ndarray, power: np.ndarray) -> dict[str, np.ndarr
         "flatness": np.exp(log_band.mean(axis=1)) / band.mean(axis=1),
         "db": 20 * np.log10(rms),
         "rms": rms,
+        "unit": profile / norms[:, None],
+        "peak": band.argmax(axis=1),
         "hold": hold,
         "voicing": _voicing(power),
         "flux": flux,
@@ -220,9 +331,9 @@ def _score(features: np.ndarray, model: dict[str, np.ndarray]) -> np.ndarray:
 
 
 @functools.cache
-def load_model() -> dict[str, np.ndarray]:
-    data = json.loads(MODEL.read_text(encoding="utf-8"))
-    if tuple(data["features"]) != FEATURES:
-        raise ValueError(f"{MODEL}: fitted for other features; run .bench/fit_sounds.py")
+def load_model(path: Path = MODEL, features: tuple[str, ...] = FEATURES) -> dict[str, np.ndarray]:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if tuple(data["features"]) != features:
+        raise ValueError(f"{path}: fitted for other features; run .bench/fit_sounds.py")
     return {key: np.array(data[key]) for key in ("mean", "scale", "hidden_weights", "hidden_bias",
                                                   "output_weights", "output_bias")}

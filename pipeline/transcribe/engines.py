@@ -67,6 +67,11 @@ class DecodeOptions:
     noise_filter: bool = True  # segments Whisper itself thinks are not speech, and unsure hums (guards.plausible)
     filler_filter: bool = False  # drop segments of nothing but fillers Whisper is unsure of ("um", "uh")
     loop_cutter: bool = True  # cut a phrase repeated in a decoding loop (guards.drop_loops)
+    # Label a phone ringing "[ringing]" (pipeline/sounds). Off by default: on held-out recordings
+    # its precision is high (.bench/sounds.md), but Big Buck Bunny's birdsong, once followed by
+    # speech, came out as a 3.75 s "[ringing]": a label that is wrong misleads a deaf viewer more
+    # than a missing one, so a publisher turns it on (--label-ringing) where phones matter.
+    label_ringing: bool = False
 
     def key(self, engine: str) -> dict:
         options = asdict(self)
