@@ -33,11 +33,10 @@ from pathlib import Path
 from .batch import Log, build_lock, build_safely, find_media, output_names, renamed_notes, report
 from .build import BuildConfig, EngineOnDemand, FileResult
 from .errors import PipelineError, shown
-from .store import VideoFiles, clear_abandoned_extractions, video_files
+from .store import LOCK, VideoFiles, clear_abandoned_extractions, video_files
 
 DEVICES = ("cpu", "cuda", "auto")
 RESOURCE = "builds"  # a worker's `--resources builds=N`: how many files it builds at once
-VIDEO_LOCK = ".lock"  # transcripts/NAME/.lock, held while a worker builds that video; removed after
 RETRIES = 2  # a task that raises is tried again; one whose worker dies is given to another anyway
 CONNECT_TIMEOUT = 30  # seconds to reach the scheduler
 
@@ -300,7 +299,7 @@ def video_lock(folder: Path) -> Iterator[Held]:
     removed when the build is done, so none is left among the published files: a build that
     was waiting on the removed file sees that and locks the new one."""
     started = time.monotonic()
-    path = folder / VIDEO_LOCK
+    path = folder / LOCK
     with _threads_take_turns(str(path)):
         made_folder = not folder.exists()
         while True:

@@ -21,7 +21,8 @@ from .transcribe.models import cache_root
 from .transcript import Transcript
 
 GLOSSARY = "glossary.txt"  # transcripts/glossary.txt: the glossary every video shares
-LOCK = ".lock"
+LOCK = ".lock"  # transcripts/.lock (one build of the folder at a time) and transcripts/NAME/.lock (a cluster
+# worker building NAME): an flock, so a file left by a killed process holds nothing
 STATE = ".build.json"
 
 # Published files, by suffix: NAME.vtt, NAME.html, ...
