@@ -17,9 +17,8 @@ from .layout import Profile
 from .sounds import MUSICAL, lyrics_problem, style_problem
 from .store import VideoFiles, pcm_path
 from .timecode import timestamp
-from .transcribe.diarize import is_placeholder
 from .transcribe.guards import loop_at
-from .transcript import normalise_token
+from .transcript import is_placeholder, normalise_token
 
 SILENCE_DBFS = -50.0  # a cue whose whole span is quieter than this has no one speaking
 REPEATS = 3

@@ -11,6 +11,18 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 FORMAT_VERSION = 1
+# The speaker a voice has until an editor names it (voice 0 is "Speaker 1"): part of the model
+# because every output must tell such a placeholder from a name a person gave.
+PLACEHOLDER = re.compile(r"Speaker [1-9]\d*")
+
+
+def placeholder(voice: int) -> str:
+    """The name a voice has until an editor names it: voice 0 is "Speaker 1"."""
+    return f"Speaker {voice + 1}"
+
+
+def is_placeholder(name: str | None) -> bool:
+    return bool(name) and PLACEHOLDER.fullmatch(name) is not None
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,7 @@ from functools import cache
 
 import pysbd
 
-from ..transcribe.diarize import is_placeholder
-from ..transcript import Transcript
+from ..transcript import Transcript, is_placeholder
 from .lexicon import WORD, word_count
 
 CHUNK_CHARS = 1000

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import threading
 from dataclasses import dataclass, replace
 from functools import cache
@@ -32,7 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from ..audio import SAMPLE_RATE, load_pcm
-from ..transcript import Segment, Transcript, Word
+from ..transcript import Segment, Transcript, Word, placeholder
 
 VERSION = 1  # part of the cache key (NAME.speakers.json): raise it when a change here changes turns
 WINDOW = 1.5  # seconds of speech per embedding
@@ -55,7 +54,6 @@ PAUSE_WEIGHT = 0.5  # how much a second of pause counts for a gap, against how t
 # (put in the pause after it), so the audio alone cannot tell which side of the pause it is on.
 SENTENCE_END = 0.15
 MAX_CLUSTERED = 2500  # windows clustered directly; the others join the nearest voice found
-PLACEHOLDER = re.compile(r"Speaker [1-9]\d*")
 
 # Resemblyzer's front end (resemblyzer/hparams.py): 25 ms windows every 10 ms, 40 mel bands.
 N_FFT = 400
@@ -63,15 +61,6 @@ HOP_LENGTH = 160
 N_MELS = 40
 FRAMES_PER_SECOND = SAMPLE_RATE // HOP_LENGTH
 TARGET_DBFS = -30.0  # resemblyzer's volume normalisation, louder only
-
-
-def placeholder(voice: int) -> str:
-    """The name a voice has until an editor names it: voice 0 is "Speaker 1"."""
-    return f"Speaker {voice + 1}"
-
-
-def is_placeholder(name: str | None) -> bool:
-    return bool(name) and PLACEHOLDER.fullmatch(name) is not None
 
 
 @dataclass(frozen=True)

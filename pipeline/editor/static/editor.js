@@ -343,7 +343,7 @@ function confirmLeave() {
 
 // --- Who speaks: the speakers table (each voice named once) and each line's speaker ---------------
 
-const PLACEHOLDER = /^Speaker \d+$/; // a voice the machine told apart, as the first draft names it
+const PLACEHOLDER = /^Speaker [1-9]\d*$/; // a voice the machine told apart, as the first draft names it
 
 function renderSpeakers(table) {
   // The Speakers panel: one name box per voice of the table (and per placeholder the lines use
