@@ -128,6 +128,31 @@ def browser():
         chromium.close()
 
 
+def track_page(folder: Path, name: str, vtt: str, media: str | None = None) -> str:
+    """A page in the web root with a video (of `media`, or of nothing) whose default captions track
+    is `vtt`; its file name (a page per test: nothing comes from the browser's cache)."""
+    source = f' src="{media}"' if media else ""
+    (folder / f"{name}.html").write_text(
+        f'<!doctype html><html lang="en"><title>t</title><video{source} controls>'
+        f'<track kind="captions" srclang="en" label="English" default src="{vtt}"></video>')
+    return f"{name}.html"
+
+
+def chromium_cues(page) -> list[dict]:
+    """The cues Chromium parsed from the page's <track>, once it has loaded: each one's start, its
+    text as the file has it, and `shown`, the text it renders (its HTML fragment's text)."""
+    return page.evaluate("""() => new Promise((resolve, reject) => {
+        const element = document.querySelector('track');
+        if (element.track.mode === 'disabled') element.track.mode = 'hidden';  // a disabled track never loads
+        const done = () => resolve(Array.from(element.track.cues, c => ({
+            start: c.startTime, text: c.text, shown: c.getCueAsHTML().textContent})));
+        if (element.readyState === 2) return done();
+        element.addEventListener('load', done);
+        element.addEventListener('error', () => reject(new Error('track failed to load')));
+        setTimeout(() => reject(new Error('track did not load in 10 s')), 10000);
+    })""")
+
+
 @pytest.fixture(scope="session")
 def web_root(tmp_path_factory):
     """A folder served over HTTP on 127.0.0.1 for the browser: (folder, base URL)."""

@@ -60,15 +60,23 @@ def editor(project: BuildConfig):
         yield server
 
 
-@pytest.fixture
-def page(browser):
-    # The page's Content-Security-Policy forbids inline scripts; axe is injected as one.
+def desktop_page(browser, accept_dialogs: bool):
+    """A desktop-size page that records the editor's questions ("Leave this video?") in
+    `page.dialogs` and answers them OK or Cancel. The page's Content-Security-Policy forbids
+    inline scripts; axe is injected as one, hence bypass_csp."""
     context = browser.new_context(bypass_csp=True, viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.dialogs = []
-    page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()))
+    page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message),
+                                      dialog.accept() if accept_dialogs else dialog.dismiss()))
     yield page
     context.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A page that answers Cancel to the editor's questions."""
+    yield from desktop_page(browser, accept_dialogs=False)
 
 
 def edit_path(config: BuildConfig) -> Path:

@@ -23,18 +23,13 @@ from pipeline.review import review_list
 from pipeline.review import risk as risk_model
 
 from .conftest import REPO
-from .test_editor import NAME, edit_path, first_line, pristine, project, editor  # noqa: F401 (fixtures)
+from .test_editor import NAME, desktop_page, edit_path, first_line, pristine, project, editor  # noqa: F401 (fixtures)
 
 
 @pytest.fixture
 def page(browser):
     """A page that answers "OK" to the editor's questions ("Leave this video?"), and records them."""
-    context = browser.new_context(bypass_csp=True, viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.dialogs = []
-    page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.accept()))
-    yield page
-    context.close()
+    yield from desktop_page(browser, accept_dialogs=True)
 
 
 def open_video(page, server) -> None:

@@ -30,6 +30,8 @@ from pipeline.transcribe.vote import combine
 from pipeline.transcribe.engines import DecodeOptions
 from pipeline.transcript import Segment, Transcript, Word
 
+from .conftest import chromium_cues, track_page
+
 MUSIC_ALONE = ("asc_frontiers", "colobot_music005")  # held-out excerpts: the model never saw them
 UNDER = "colobot_music005"
 SPEECH = "jfk_inaugural_1961.flac"
@@ -161,20 +163,10 @@ def test_the_w3c_parser_and_chromium_read_every_music_cue(built, w3c_vtt_parser,
     folder, base = web_root
     path = paths[0]
     shutil.copy(path, folder / "sounds-music.vtt")
-    (folder / "sounds.html").write_text(
-        '<!doctype html><html lang="en"><title>t</title><video controls>'
-        '<track kind="captions" srclang="en" label="English" default src="sounds-music.vtt"></video>')
     page = browser.new_page()
     try:
-        page.goto(f"{base}/sounds.html")
-        texts = page.evaluate("""() => new Promise((resolve, reject) => {
-            const track = document.querySelector('track');
-            track.track.mode = 'hidden';
-            const done = () => resolve(Array.from(track.track.cues, c => c.text));
-            if (track.readyState === 2) return done();
-            track.addEventListener('load', done);
-            setTimeout(() => reject(new Error('track did not load in 10 s')), 10000);
-        })""")
+        page.goto(f"{base}/{track_page(folder, 'sounds', 'sounds-music.vtt')}")
+        texts = [cue["text"] for cue in chromium_cues(page)]
     finally:
         page.close()
     assert texts == [MUSIC] * len(webvtt.read(str(path)))

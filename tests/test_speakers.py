@@ -29,7 +29,7 @@ from pipeline.layout import PROFILES, Profile, layout, profile_from
 from pipeline.transcribe import diarize
 from pipeline.transcript import Segment, Transcript, Word
 
-from .conftest import REPO, TESTDATA
+from .conftest import REPO, TESTDATA, chromium_cues, track_page
 
 PAUSE = 0.35  # seconds between two turns: a quick reply
 MARGIN = 0.1  # seconds of each recording's own silence kept before and after its speech
@@ -337,21 +337,10 @@ def test_chromium_shows_the_name_in_the_cue_text(named, browser, web_root):
     www, base = web_root
     shutil.copy(folder / f"{folder.name}.vtt", www / "named.vtt")
     shutil.copy(folder.parent.parent / "media" / f"{folder.name}.flac", www / "named.flac")
-    (www / "named.html").write_text(
-        '<!doctype html><html lang="en"><title>t</title><video src="named.flac" controls>'
-        '<track kind="captions" srclang="en" label="English" default src="named.vtt"></video>')
     page = browser.new_page()
     try:
-        page.goto(f"{base}/named.html")
-        cues = page.evaluate("""() => new Promise((resolve, reject) => {
-            const element = document.querySelector('track');
-            const done = () => resolve(Array.from(element.track.cues, c => ({
-                start: c.startTime, text: c.text, shown: c.getCueAsHTML().textContent})));
-            if (element.readyState === 2) return done();
-            element.addEventListener('load', done);
-            element.addEventListener('error', () => reject(new Error('track failed to load')));
-            setTimeout(() => reject(new Error('track did not load in 10 s')), 10000);
-        })""")
+        page.goto(f"{base}/{track_page(www, 'named', 'named.vtt', 'named.flac')}")
+        cues = chromium_cues(page)
         # What Chromium renders of a cue is its HTML fragment: the voice span's annotation is not in
         # it, the visible label is.
         turns = [NAMES[t.who] for t in reference]

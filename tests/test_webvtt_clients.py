@@ -10,7 +10,7 @@ from pipeline.batch import build_all
 from pipeline.build import BuildConfig
 from pipeline.transcribe.engines import DecodeOptions
 
-from .conftest import run_ffmpeg
+from .conftest import chromium_cues, run_ffmpeg, track_page
 
 TRICKY = """\
 [00:00.0] >> Nurse: Fish & chips <b>not bold</b>, 3 > 2 -- and a "quote".
@@ -57,22 +57,10 @@ def test_chromium_loads_every_cue_through_a_track_element(built_vtts, browser, w
     try:
         for path in built_vtts:
             shutil.copy(path, folder / path.name)
-            page_name = f"{path.stem}.html"  # a page per file: nothing comes from the browser's cache
-            (folder / page_name).write_text(
-                f'<!doctype html><html lang="en"><title>t</title><video src="clip.webm" controls>'
-                f'<track kind="captions" srclang="en" label="English" default src="{path.name}"></video>')
-            page.goto(f"{base}/{page_name}")
-            count = page.evaluate("""() => new Promise((resolve, reject) => {
-                const track = document.querySelector('track');
-                const done = () => resolve(track.track.cues.length);
-                if (track.readyState === 2) return done();
-                track.addEventListener('load', done);
-                track.addEventListener('error', () => reject(new Error('track failed to load')));
-                setTimeout(() => reject(new Error('track did not load in 10 s')), 10000);
-            })""")
-            assert count == len(webvtt.read(str(path))), path
+            page.goto(f"{base}/{track_page(folder, path.stem, path.name, 'clip.webm')}")
+            cues = chromium_cues(page)
+            assert len(cues) == len(webvtt.read(str(path))), path
             if path.name == "ami.vtt":
-                first = page.evaluate("() => document.querySelector('track').track.cues[0].text")
-                assert first.startswith("<v Nurse>[Nurse] Fish &amp; chips")
+                assert cues[0]["text"].startswith("<v Nurse>[Nurse] Fish &amp; chips")
     finally:
         page.close()

@@ -267,9 +267,7 @@ class EditorServer:
         base, changes = parse_changes(await self.body(request))
         name = request.path_params["name"]
         result = await run_in_threadpool(self.saver.save, name, base, changes)  # one at a time: Saver locks
-        return JSONResponse({"saved": result.saved, "message": result.message,
-                             "build_error": result.build.error if result.build else None,
-                             "video": await run_in_threadpool(video_view, self.config, name)})
+        return await self.answer(result, name, "video", video_view)
 
     async def check(self, request: Request) -> Response:
         """An editor marks a word of the review list checked: it leaves the list, its text stays."""
@@ -277,18 +275,21 @@ class EditorServer:
         (key,) = parse_fields(await self.body(request), "key")
         name = request.path_params["name"]
         result = await run_in_threadpool(self.saver.mark_checked, name, key)
+        return await self.answer(result, name, "video", video_view)
+
+    async def answer(self, result, name: str, key: str, view) -> Response:
+        """What a write answers: saved or not and why, the build's error if any, and the view as it
+        is now (the video, or its easy read) for the page to redraw."""
         return JSONResponse({"saved": result.saved, "message": result.message,
                              "build_error": result.build.error if result.build else None,
-                             "video": await run_in_threadpool(video_view, self.config, name)})
+                             key: await run_in_threadpool(view, self.config, name)})
 
     async def revert(self, request: Request) -> Response:
         self.check_write(request.headers)
         base, version = parse_fields(await self.body(request), "base", "version")
         name = request.path_params["name"]
         result = await run_in_threadpool(self.saver.revert, name, base, version)
-        return JSONResponse({"saved": result.saved, "message": result.message,
-                             "build_error": result.build.error if result.build else None,
-                             "video": await run_in_threadpool(video_view, self.config, name)})
+        return await self.answer(result, name, "video", video_view)
 
     async def history(self, request: Request) -> Response:
         return JSONResponse({"versions": await run_in_threadpool(history, self.config, request.path_params["name"])})
@@ -300,9 +301,7 @@ class EditorServer:
                                                           "language")
         name = request.path_params["name"]
         result = await run_in_threadpool(self.saver.save_meta, name, base, title, description, language)
-        return JSONResponse({"saved": result.saved, "message": result.message,
-                             "build_error": result.build.error if result.build else None,
-                             "video": await run_in_threadpool(video_view, self.config, name)})
+        return await self.answer(result, name, "video", video_view)
 
     async def easy_read(self, request: Request) -> Response:
         return JSONResponse(await run_in_threadpool(easy_read_view, self.config, request.path_params["name"]))
@@ -316,9 +315,7 @@ class EditorServer:
             raise Refused(HTTPStatus.BAD_REQUEST, "the request is not what the editor page sends")
         name = request.path_params["name"]
         result = await run_in_threadpool(self.saver.save_easy_read, name, base, points)
-        return JSONResponse({"saved": result.saved, "message": result.message,
-                             "build_error": result.build.error if result.build else None,
-                             "easy_read": await run_in_threadpool(easy_read_view, self.config, name)})
+        return await self.answer(result, name, "easy_read", easy_read_view)
 
     async def easy_read_figures(self, request: Request) -> Response:
         """How long each sentence of the points is and how easy they read (as the page is typed)."""

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from ..audio import SAMPLE_RATE, load_pcm
-from ..transcript import Removed, Segment, Transcript, Word
+from ..transcript import Removed, Segment, Transcript, Word, normalise_token
 from .detect import STEP, WINDOW, SoundEvent, detect_sounds, events, probabilities
 
 MUSIC = "[♪ music]"  # the machine's labels; the profile may write them in its own house style
@@ -128,11 +128,7 @@ def _describing_the_ring(segments: list[Segment], event: SoundEvent) -> list[Wor
     start, end = event.start - WINDOW, event.end + WINDOW
     return [w for sentence in sentences
             if any(start <= _middle(w) <= end for w in sentence)
-            and any(RING_WORDS.fullmatch(_bare(w.text)) for w in sentence) for w in sentence]
-
-
-def _bare(text: str) -> str:
-    return re.sub(r"[^\w']", "", text).lower()
+            and any(RING_WORDS.fullmatch(normalise_token(w.text)) for w in sentence) for w in sentence]
 
 
 def _sung(words: list[Word]) -> bool:
