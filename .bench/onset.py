@@ -20,7 +20,6 @@ from __future__ import annotations
 import difflib
 import hashlib
 import os
-import re
 import statistics
 import sys
 import tempfile
@@ -32,11 +31,9 @@ sys.path.insert(0, str(ROOT / ".bench"))
 
 from craft import _talk  # noqa: E402
 
+from pipeline.transcript import normalise_token  # noqa: E402
+
 EARLY = 0.25  # seconds before the speech that a viewer notices a caption arriving too soon
-
-
-def _plain(word: str) -> str:
-    return re.sub(r"[^\w']", "", word.lower())
 
 
 def _decode(pcm: Path, label: str, options):
@@ -65,7 +62,7 @@ def _reference_onsets(aligner, clips) -> list[tuple[str, float]]:
         if times is None:
             print(f"  {name}: the reference could not be aligned; left out", flush=True)
             continue
-        out += [(_plain(w), t[0]) for w, t in zip(words, times)]
+        out += [(normalise_token(w), t[0]) for w, t in zip(words, times)]
     return out
 
 
@@ -87,7 +84,7 @@ def _energy_onsets(talk: Path, clips) -> list[float]:
 def _errors(cues, reference: list[tuple[str, float]], firsts: set[int]) -> tuple[list[float], int]:
     """(cue start - reference onset of its first word, for each cue whose first word matches and
     is not a clip's first cue; cues)."""
-    heard = [(_plain(w.text), k) for k, cue in enumerate(cues) for w in cue.words if not w.sound]
+    heard = [(normalise_token(w.text), k) for k, cue in enumerate(cues) for w in cue.words if not w.sound]
     first_of_cue = {}
     for position, (_, k) in enumerate(heard):
         first_of_cue.setdefault(k, position)
@@ -122,11 +119,11 @@ def _row(label: str, errors: list[float], cues: int) -> str:
 def main() -> int:
     from pipeline.layout import layout
     from pipeline.transcribe.align import WhisperAligner
-    from pipeline.transcribe.engines import STAGES, DecodeOptions, without
+    from pipeline.transcribe.engines import DecodeOptions, whisper_alone
 
     talk, clips = _talk()
     build, _ = _decode(talk, "batched", DecodeOptions())
-    alone, model = _decode(talk, "alone", without(DecodeOptions(), *STAGES))
+    alone, model = _decode(talk, "alone", whisper_alone(DecodeOptions()))
     reference = _reference_onsets(WhisperAligner(model, talk), clips)
     lines = [
         "# Onset error of cue starts", "",
@@ -139,7 +136,7 @@ def main() -> int:
     ]
     onsets = _energy_onsets(talk, clips)
     rows = []
-    for label, transcript in (("the pipeline (a normal build)", build), ("Whisper alone (no VAD, no guards)", alone)):
+    for label, transcript in (("the pipeline's decode (as a build, before the vote)", build), ("Whisper alone (beam 5, no VAD, no guards)", alone)):
         cues = layout(transcript)
         first = _first_cues(cues, clips)
         errors, count = _errors(cues, reference, set(first.values()))
