@@ -104,6 +104,15 @@ def load_pcm(path: Path, first: int = 0, last: int | None = None) -> np.ndarray:
     return samples.astype(np.float32) / 32768.0
 
 
+def decode(path: Path) -> np.ndarray:
+    """Any file ffmpeg reads (its first audio stream) as 16 kHz mono float samples, in memory: for
+    short clips made and measured in tests and benches, where no PCM cache is wanted."""
+    out = subprocess.run([ffmpeg_executable(), "-nostdin", "-hide_banner", "-loglevel", "error", "-i",
+                          f"file:{path}", "-map", "0:a:0", "-ac", "1", "-ar", str(SAMPLE_RATE), "-f", "s16le", "-"],
+                         check=True, capture_output=True).stdout
+    return np.frombuffer(out, dtype="<i2").astype(np.float32) / 32768.0
+
+
 def pcm_duration(path: Path) -> float:
     return path.stat().st_size / (SAMPLE_RATE * BYTES_PER_SAMPLE)
 

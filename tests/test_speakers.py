@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pipeline.audio import SAMPLE_RATE, ffmpeg_executable
+from pipeline.audio import SAMPLE_RATE, decode, ffmpeg_executable
 from pipeline.batch import build_all
 from pipeline.build import BuildConfig
 from pipeline.formats import editfile
@@ -73,14 +73,6 @@ class RefTurn:
 def reference_segments(turns: list[RefTurn]) -> list[tuple[float, float, str]]:
     """Who speaks when, as the diarisation error rate counts it: the voice, not the pauses."""
     return [(a, b, t.who) for t in turns for a, b in (t.speech or ((t.start, t.end),))]
-
-
-def decode(path: Path) -> np.ndarray:
-    """A recording as 16 kHz mono float samples, decoded by ffmpeg."""
-    done = subprocess.run([ffmpeg_executable(), "-nostdin", "-hide_banner", "-loglevel", "error", "-i",
-                           f"file:{path}", "-ac", "1", "-ar", str(SAMPLE_RATE), "-f", "s16le", "-"],
-                          capture_output=True, check=True)
-    return np.frombuffer(done.stdout, dtype="<i2").astype(np.float32) / 32768.0
 
 
 def _loud(samples: np.ndarray) -> np.ndarray:

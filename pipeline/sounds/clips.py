@@ -13,13 +13,12 @@ fitting, only for measuring (`.bench/sounds.py`)."""
 
 from __future__ import annotations
 
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from ..audio import SAMPLE_RATE, ffmpeg_executable
+from ..audio import SAMPLE_RATE, decode  # noqa: F401 (clips.decode: the tests' and benches' reader)
 
 REPO = Path(__file__).resolve().parents[2]
 SOUNDS = REPO / "tests" / "data" / "sounds"
@@ -48,14 +47,6 @@ class Clip:
     music: tuple[tuple[float, float], ...]  # where music plays, in seconds
     speech: tuple[tuple[float, float], ...] = ()  # where someone speaks
     ringing: tuple[tuple[float, float], ...] = ()  # where a phone, an alarm or a bell rings
-
-
-def decode(path: Path) -> np.ndarray:
-    """Any file ffmpeg reads, as 16 kHz mono float samples."""
-    out = subprocess.run([ffmpeg_executable(), "-nostdin", "-hide_banner", "-loglevel", "error", "-i",
-                          f"file:{path}", "-map", "0:a:0", "-ac", "1", "-ar", str(SAMPLE_RATE), "-f", "s16le", "-"],
-                         check=True, capture_output=True).stdout
-    return np.frombuffer(out, dtype="<i2").astype(np.float32) / 32768.0
 
 
 def music_files(held_out: bool) -> list[Path]:
