@@ -1,4 +1,4 @@
-"""`make bench` (`.venv/bin/python .bench/bench.py [--parts engines,accuracy,builds,edits,long,cluster,sounds] [--runs N]`): speed, memory and accuracy figures measured on this machine, side by side,
+"""`make bench` (`.venv/bin/python .bench/bench.py [--parts engines,accuracy,builds,edits,long,cluster,sounds,singing] [--runs N]`): speed, memory and accuracy figures measured on this machine, side by side,
 written to .bench/results.json and .bench/results.md.
 
 Every figure comes from a child process, so its peak memory is read from the kernel (wait4)
@@ -376,7 +376,7 @@ class LoopbackCluster:
 
 # --- the run and its report ------------------------------------------------------------------
 
-PARTS = ("engines", "accuracy", "builds", "edits", "long", "cluster", "sounds")
+PARTS = ("engines", "accuracy", "builds", "edits", "long", "cluster", "sounds", "singing")
 
 
 def main(quick: bool = False, runs: int | None = None, parts: tuple[str, ...] = PARTS) -> int:
@@ -399,6 +399,7 @@ def main(quick: bool = False, runs: int | None = None, parts: tuple[str, ...] = 
         "long": lambda: long_input(demo, [1, 2] if quick else [10, 20, 40], "base"),
         "cluster": lambda: cluster_figures(demo, "base"),
         "sounds": sound_figures,
+        "singing": singing_figures,
     }
     for part in parts:
         started = time.monotonic()
@@ -445,6 +446,8 @@ def markdown(results: dict) -> str:
         lines += _cluster_table(results["cluster"])
     if "sounds" in results:
         lines += _sounds_table(results["sounds"])
+    if "singing" in results:
+        lines += _singing_table(results["singing"])
     return "\n".join(lines)
 
 
@@ -492,12 +495,38 @@ def _long_table(part: dict) -> list[str]:
 def sound_figures() -> dict:
     """Music and ringing detection on the held-out clips (.bench/sounds.py, which also writes .bench/sounds.md):
     seconds, no model to load."""
-    spec = importlib.util.spec_from_file_location("bench_sounds", Path(__file__).with_name("sounds.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = _bench_script("sounds")
     rows, figures = module.measure()
     module.OUT.write_text(module.report(rows, figures), encoding="utf-8")
     return figures
+
+
+def _bench_script(name: str):
+    """One of the bench's own scripts beside this one (.bench/NAME.py), loaded as a module."""
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", Path(__file__).with_name(f"{name}.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def singing_figures() -> dict:
+    """Songs built as `make` builds them (.bench/singing.py, which also writes .bench/singing.md)."""
+    module = _bench_script("singing")
+    text, figures = module.measure()
+    module.OUT.write_text(text, encoding="utf-8")
+    return figures
+
+
+def _singing_table(part: dict) -> list[str]:
+    f = part["figures"]
+    return [f"Songs ({part['date']}; {f['clips']} clips sung by Festival, alone and over music, "
+            "`.bench/singing.md`):", "", "| figure | value |", "|---|---|",
+            f"| sung words captioned correctly | {f['sung_correct']:.1%} of {f['lyrics_words']} |",
+            f"| wrong words published (unclear lines held back: {f['gate']}) | {f['wrong_published']} |",
+            f"| clips labelled `[♪ singing]` | {f['labelled_singing']} of {f['clips']} |",
+            f"| longest stretch of a song with no caption | {f['longest_uncaptioned']:.1f} s |",
+            f"| speech over music shown as lyrics; held back by the gates | {f['speech_marked']} of "
+            f"{f['speech_words']} words; {f.get('speech_held', 0)} |", ""]
 
 
 def _sounds_table(part: dict) -> list[str]:

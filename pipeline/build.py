@@ -136,9 +136,10 @@ def build_video(media: Path, files: VideoFiles, engine: EngineOnDemand, config: 
     options = dataclasses.replace(config.options, initial_prompt=glossary.prompt() if config.glossary_hints else None)
     source = Source(media, files)
     machine, transcribed = machine_transcript(source, engine, options, config, progress)
+    second = second_opinion(source, machine, engine, config)
+    machine = held_back_lyrics(source, machine, second)
     machine = speaker_turns(source, machine, config)
     result = FileResult(media, "transcribed" if transcribed else "unchanged", audio_seconds=machine.duration)
-    second = second_opinion(source, machine, engine, config)
     voted = combine(machine, second).transcript
     corrected, reviewed = corrected_transcript(source, voted, glossary, engine, result, announce=transcribed,
                                                second_key=second.cache_key() if second else None)
@@ -210,6 +211,17 @@ def machine_transcript(source: Source, engine: EngineOnDemand, options: DecodeOp
     return transcript, True
 
 
+def held_back_lyrics(source: Source, machine: Transcript, second: Transcript | None) -> Transcript:
+    """The machine transcript without the lines heard over music that are unclear
+    (sounds.hold_back_unclear_lines: Whisper unsure, or the second opinion heard otherwise), which
+    it keeps as removed, for the review list: saved, so the cached machine transcript holds them
+    back from then on."""
+    held = sounds.hold_back_unclear_lines(machine, second)
+    if held.removed != machine.removed:
+        atomic_write_text(source.files.machine, held.to_json())
+    return held
+
+
 def speaker_turns(source: Source, machine: Transcript, config: BuildConfig) -> Transcript:
     """The machine's words with who speaks them ("Speaker 1", "Speaker 2"... where more than one
     voice speaks), for the first draft. The turns are cached in NAME.speakers.json by the audio,
@@ -220,7 +232,7 @@ def speaker_turns(source: Source, machine: Transcript, config: BuildConfig) -> T
     if found is None:
         found = diarize.diarize(source.pcm(), machine.words, config.speakers)
         atomic_write_text(files.speakers, found.to_json(key))
-    return diarize.label_words(machine, found)
+    return sounds.one_voice_per_song(diarize.label_words(machine, found))
 
 
 def second_opinion(source: Source, machine: Transcript, engine: EngineOnDemand,

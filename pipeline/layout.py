@@ -42,7 +42,7 @@ class Profile:
     # ("um", "uh", "erm") and stutters ("with with", "I I") out of the captions only: the editor's
     # file, the transcript's words and the review list keep them (see _clean_verbatim).
     verbatim: bool = False
-    # Sounds (issue 18): the words of the machine's labels for music and for unclear singing,
+    # Sounds (issue 18): the words of the machine's labels for music and for singing,
     # and how sound descriptions are written: "lower" ("[♪ music]", Netflix; a name keeps its
     # capital: "[Nicki sighs]"), "upper" ("[♪ MUSIC]", the BBC's capitals for sound effects) or
     # "as written". `music_note`: a description of music or singing carries "♪", as both styles
@@ -53,15 +53,15 @@ class Profile:
     music_note: bool = True
     # The machine's label for a phone ringing (or a caller's ringing tone) it hears.
     ringing_label: str = "[ringing]"
-    # Words heard over music (under a music label's span: sung words, or speech over music) are
-    # shown between these marks, at the start and end of each caption line: "♪" (Netflix's
-    # lyrics), "#" (the BBC's), "" for none. A display rule only: the words themselves and the
-    # editor's file are never changed; lines an editor already marked are left as they are.
+    # Lyrics (the words under a description of singing: the machine's "[♪ singing]", where the
+    # voice over music holds notes, or an editor's "[♪ choir sings]") are shown between these
+    # marks, at the start and end of each caption line: "♪" (Netflix's lyrics), "#" (the BBC's),
+    # "" for none. A display rule only: the words themselves and the editor's file are never
+    # changed; lines an editor already marked are left as they are.
     lyrics_mark: str = "♪"
-    # Whether the machine marks words heard over music as lyrics at all. Off by default: the
-    # detector finds music but cannot tell a singer from a narrator over a background score, and
-    # narration shown between lyrics marks would tell a viewer it is sung. On for music videos;
-    # an editor's own marks ("♪" typed in the editor's file) are shown whatever this says.
+    # Whether every word heard over music, not only under singing, is marked as lyrics. Off by
+    # default: narration over a background score is not sung. On for music videos; an editor's
+    # own marks ("♪" typed in the editor's file) are shown whatever this says.
     lyrics_over_music: bool = False
 
     def __post_init__(self):
@@ -128,16 +128,16 @@ def layout(transcript: Transcript, profile: Profile = PROFILES["default"], fps: 
     one speaker is no change)."""
     gap = profile.gap_frames / (fps or 25.0)
     words = _readable_times(transcript.words if profile.verbatim else _clean_verbatim(transcript.words))
-    music = sounds.music_spans(words)
+    lyrics = _lyrics_spans(words, profile)
     words = _sound_labels(words, profile)
     cues: list[Cue] = []
     speaking = None  # who spoke the last words
-    for block in _blocks(words, profile, music):
+    for block in _blocks(words, profile, lyrics):
         voice = None if block[0].sound else block[0].speaker
         label = speaker_label(voice, profile) if voice and voice != speaking else ""
         if not block[0].sound:
             speaking = voice
-        mark = _lyrics_mark(block, music, profile)
+        mark = _lyrics_mark(block, lyrics, profile)
         fitting = replace(profile, max_chars=profile.max_chars - 2 * (len(mark) + 1)) if mark else profile
         for k, group in enumerate(_best_groups(block, fitting, gap, label)):
             lines = _best_lines(_texts(group, label if k == 0 else ""), fitting)
@@ -147,11 +147,16 @@ def layout(transcript: Transcript, profile: Profile = PROFILES["default"], fps: 
     return _time(cues, profile, gap, transcript.duration)
 
 
-def _lyrics_mark(block: list[Word], music: list[tuple[float, float]], profile: Profile) -> str:
-    """The profile's lyrics mark where a block's words are heard over music, else "" (also where
-    an editor already marked them: a "♪" or "#" among the words)."""
-    if (not profile.lyrics_over_music or not profile.lyrics_mark or block[0].sound
-            or not sounds.over_music(block[0], music)):
+def _lyrics_spans(words: list[Word], profile: Profile) -> list[tuple[float, float]]:
+    """Where the words are lyrics: under a description of singing; under any music too where
+    the profile marks every word over music."""
+    return sounds.music_spans(words) if profile.lyrics_over_music else sounds.singing_spans(words)
+
+
+def _lyrics_mark(block: list[Word], lyrics: list[tuple[float, float]], profile: Profile) -> str:
+    """The profile's lyrics mark where a block's words are lyrics, else "" (also where an editor
+    already marked them: a "♪" or "#" among the words)."""
+    if not profile.lyrics_mark or block[0].sound or not sounds.over_music(block[0], lyrics):
         return ""
     if any(w.text.strip() in sounds.LYRICS_MARKS or w.text.startswith(sounds.LYRICS_MARKS)
            or w.text.endswith(sounds.LYRICS_MARKS) for w in block):
@@ -176,21 +181,33 @@ def _sound_labels(words: list[Word], profile: Profile) -> list[Word]:
     return sorted(out, key=lambda w: w.start)
 
 
+# Seconds a sound goes on alone between two captioned lines before its label shows again: a
+# label flashed for a moment between two lines of a song (or of speech over a score) is noise.
+LABEL_AGAIN = 3.0
+
+
 def _around_speech(word: Word, spoken: list[tuple[float, float]], profile: Profile) -> list[Word]:
     """A long sound label over the stretches of its span where nobody speaks, so the words over
-    it are captioned when they are said (marked as lyrics over music), not after the label: each
-    stretch at least min_duration long; the whole label where no such stretch is left."""
-    busy = sorted((a, b + profile.linger) for a, b in spoken if b > word.start and a < word.end)
+    it are captioned when they are said (marked as lyrics), not after the label: the stretch
+    before the first words at least min_duration long, later ones LABEL_AGAIN. Where words start
+    with the sound, its label still shows first, for min_duration, so a viewer knows it began."""
+    # A word is on screen for at most max_duration however long Whisper says it lasts (a sung
+    # word held for ten seconds): past that, its time is a stretch with nothing else to show.
+    busy = sorted((a, min(b, a + profile.max_duration) + profile.linger)
+                  for a, b in spoken if b > word.start and a < word.end)
     if not busy:
         return [word]
     pieces, at = [], word.start
-    for a, b in busy:
-        if a - at >= profile.min_duration + profile.pause / 3:
+    for k, (a, b) in enumerate(busy):
+        shortest = profile.min_duration + profile.pause / 3 if k == 0 else LABEL_AGAIN
+        if a - at >= shortest:
             pieces.append(replace(word, start=at, end=a - profile.gap_frames / 25.0))
+        elif k == 0:
+            pieces.append(replace(word, end=min(word.end, word.start + profile.min_duration)))
         at = max(at, b)
-    if word.end - at >= profile.min_duration:
+    if word.end - at >= LABEL_AGAIN:
         pieces.append(replace(word, start=at, end=word.end))
-    return pieces or [word]
+    return pieces
 
 
 SHORT_TURN = 2.0  # seconds: a turn this short can share a cue with the reply to it
@@ -272,15 +289,15 @@ def _capitalised(word: Word) -> Word:
     return replace(word, text=word.text[:1].upper() + word.text[1:]) if word.text[:1].islower() else word
 
 
-def _blocks(words: list[Word], profile: Profile, music: list[tuple[float, float]] = ()) -> list[list[Word]]:
+def _blocks(words: list[Word], profile: Profile, lyrics: list[tuple[float, float]] = ()) -> list[list[Word]]:
     """Stretches no cue may cross: a change of speaker, a sound description, a long pause, the
-    start or end of words heard over music (shown as lyrics)."""
+    start or end of lyrics."""
     blocks: list[list[Word]] = []
     for word in words:
         previous = blocks[-1][-1] if blocks else None
         if (previous is None or word.speaker != previous.speaker or word.sound or previous.sound
                 or word.start - previous.end >= profile.pause
-                or sounds.over_music(word, music) != sounds.over_music(previous, music)):
+                or sounds.over_music(word, lyrics) != sounds.over_music(previous, lyrics)):
             blocks.append([])
         blocks[-1].append(word)
     return blocks

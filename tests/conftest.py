@@ -153,6 +153,20 @@ def chromium_cues(page) -> list[dict]:
     })""")
 
 
+def cues_in_chromium(browser, web_root: tuple[Path, str], vtt: Path, name: str) -> list[dict]:
+    """chromium_cues of a caption file, copied into the web root as NAME.vtt under a page of its own."""
+    import shutil
+
+    folder, base = web_root
+    shutil.copy(vtt, folder / f"{name}.vtt")
+    page = browser.new_page()
+    try:
+        page.goto(f"{base}/{track_page(folder, name, f'{name}.vtt')}")
+        return chromium_cues(page)
+    finally:
+        page.close()
+
+
 @pytest.fixture(scope="session")
 def web_root(tmp_path_factory):
     """A folder served over HTTP on 127.0.0.1 for the browser: (folder, base URL)."""

@@ -1,8 +1,7 @@
 """Music and ringing a deaf viewer must know about (issue 18), on real audio: openly licensed
 music excerpts and recordings of phones ringing (tests/data/sounds, SOURCES.md) mixed in code with
 the speech and noise clips of testdata. Every expected span comes from how a clip was made (where
-its music or its ring was put), never from the detector. No sung recording with a clear licence
-was found: the words shown as lyrics here are speech mixed over music."""
+its music or its ring was put), never from the detector. Songs are tested in test_singing.py."""
 
 from __future__ import annotations
 
@@ -30,7 +29,7 @@ from pipeline.transcribe.vote import combine
 from pipeline.transcribe.engines import DecodeOptions
 from pipeline.transcript import Segment, Transcript, Word
 
-from .conftest import chromium_cues, track_page
+from .conftest import cues_in_chromium
 
 MUSIC_ALONE = ("asc_frontiers", "colobot_music005")  # held-out excerpts: the model never saw them
 UNDER = "colobot_music005"
@@ -160,15 +159,8 @@ def test_the_w3c_parser_and_chromium_read_every_music_cue(built, w3c_vtt_parser,
     results = w3c_vtt_parser(*paths)
     for path in paths:
         assert results[str(path)]["errors"] == [] and results[str(path)]["cues"] == len(webvtt.read(str(path)))
-    folder, base = web_root
     path = paths[0]
-    shutil.copy(path, folder / "sounds-music.vtt")
-    page = browser.new_page()
-    try:
-        page.goto(f"{base}/{track_page(folder, 'sounds', 'sounds-music.vtt')}")
-        texts = [cue["text"] for cue in chromium_cues(page)]
-    finally:
-        page.close()
+    texts = [cue["text"] for cue in cues_in_chromium(browser, web_root, path, "sounds-music")]
     assert texts == [MUSIC] * len(webvtt.read(str(path)))
 
 
@@ -308,9 +300,9 @@ def test_ringing_is_found_on_held_out_phones_and_not_on_speech_music_or_noise(te
 
 
 def test_words_over_music_keep_their_words_and_are_marked_as_lyrics_only_where_the_profile_asks(built, testdata):
-    """The speech mixed over music (the only "singing" to be had: no sung recording with a clear
-    licence was found) is captioned between the profile's marks, every line; the words themselves,
-    the editor's file and the reference score are as they were."""
+    """Speech mixed over music is not sung: by default it is captioned without lyrics marks; a
+    profile with lyrics_over_music marks every line; the words themselves, the editor's file and
+    the reference score are as they were."""
     _, transcripts, made, _ = built
     transcript = _words(transcripts, "over")
     spoken = _spoken(transcript)
@@ -320,8 +312,8 @@ def test_words_over_music_keep_their_words_and_are_marked_as_lyrics_only_where_t
     assert all(music_start <= w.start and w.end <= music_end for w in spoken)  # over music, as mixed
     cues = [c for c in _cues(transcripts, "over") if c[2] != MUSIC]
     assert cues
-    # Published by default without marks: the detector cannot tell singing from speech over a
-    # score, and speech shown as lyrics would mislead a viewer.
+    # Published by default without marks: the voice does not hold notes (pipeline/sounds/singing.py),
+    # and speech shown as lyrics would mislead a viewer.
     published = [line for _, _, text in cues for line in text.split("\n")]
     assert not any("♪" in line or "#" in line for line in published), published
     reference = (testdata / SPEECH).with_suffix(".txt").read_text()

@@ -279,13 +279,17 @@ def render(transcript: Transcript, media_name: str) -> str:
         out += [f"# speaker: {voice} =\n" for voice in voices]
         out.append("\n")
     speaker = None
+    at = 0.0
     for chunk in chunk_words(transcript.words):
         prefix = ""
         if chunk[0].speaker and chunk[0].speaker != speaker:
             speaker = chunk[0].speaker
             prefix = speaker_text(speaker) + " "
         text = line_text(" ".join(_draft_text(w) for w in chunk))
-        out.append(f"{format_mark(chunk[0].start)} {prefix}{text}\n")
+        # Marks go forward: a sound that starts inside the line before it (music rising under
+        # a sentence) is marked where that line's last chunk starts, never before it.
+        at = max(at, chunk[0].start)
+        out.append(f"{format_mark(at)} {prefix}{text}\n")
     return "".join(out)
 
 

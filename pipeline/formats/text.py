@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..sounds import LYRICS_MARKS, over_music, singing_spans
 from ..transcript import Transcript, Word
 
 PARAGRAPH_PAUSE = 1.5  # seconds of silence that start a new paragraph
@@ -17,6 +18,13 @@ class Paragraph:
     words: tuple[Word, ...]
     speaker: str | None
     new_speaker: bool  # the speaker changes here, so their name is shown
+    sung: bool = False  # lyrics (under a description of singing): shown between ♪ marks
+
+    @property
+    def mark(self) -> str:
+        """The lyrics mark around the paragraph, or "" (also where an editor typed marks)."""
+        typed = any(w.text.startswith(LYRICS_MARKS) or w.text.endswith(LYRICS_MARKS) for w in self.words)
+        return "♪" if self.sung and not typed else ""
 
     @property
     def start(self) -> float:
@@ -28,7 +36,8 @@ class Paragraph:
 
     @property
     def text(self) -> str:
-        return " ".join(word_text(w) for w in self.words)
+        text = " ".join(word_text(w) for w in self.words)
+        return f"{self.mark} {text} {self.mark}" if self.mark else text
 
 
 def word_text(word: Word) -> str:
@@ -37,21 +46,26 @@ def word_text(word: Word) -> str:
 
 
 def paragraphs(transcript: Transcript) -> list[Paragraph]:
-    """The words in order, in paragraphs: a new speaker, a pause of PARAGRAPH_PAUSE, or a long
-    paragraph reaching a sentence end starts the next one."""
+    """The words in order, in paragraphs: a new speaker, a pause of PARAGRAPH_PAUSE, the start or
+    end of lyrics, or a long paragraph reaching a sentence end starts the next one."""
+    singing = singing_spans(transcript.words)
+
+    def sung(word: Word) -> bool:
+        return not word.sound and over_music(word, singing)
+
     groups: list[tuple[list[Word], str | None, bool]] = []
     previous: Word | None = None
     chars = 0  # in the current paragraph, counted as we go: unpunctuated speech makes long ones
     for word in transcript.words:
         new_speaker = previous is not None and word.speaker != previous.speaker
-        if (not groups or new_speaker or word.start - previous.end >= PARAGRAPH_PAUSE
+        if (not groups or new_speaker or word.start - previous.end >= PARAGRAPH_PAUSE or sung(word) != sung(previous)
                 or (chars >= PARAGRAPH_CHARS and previous.text.endswith((".", "?", "!")))):
             groups.append(([], word.speaker, bool(word.speaker) and (previous is None or new_speaker)))
             chars = -1
         groups[-1][0].append(word)
         chars += len(word.text) + 1
         previous = word
-    return [Paragraph(tuple(words), speaker, new) for words, speaker, new in groups]
+    return [Paragraph(tuple(words), speaker, new, sung(words[0])) for words, speaker, new in groups]
 
 
 def to_plain_text(transcript: Transcript) -> str:

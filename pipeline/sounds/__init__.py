@@ -1,28 +1,36 @@
-"""Sounds a deaf viewer must know about (issue 18): where music plays and where a phone rings,
-as sound words.
+"""Sounds a deaf viewer must know about (issue 18): where music plays, where someone sings and
+where a phone rings, as sound words.
 
-    samples --detect.py--> music and ringing spans --label_sounds--> the machine transcript with
-    "[♪ music]" (or "[♪ singing]") and "[ringing]" sound words over each span
+    samples --detect.py--> music and ringing spans --singing.py--> the stretches of music whose
+    words are sung --label_sounds--> the machine transcript with "[♪ music]", "[♪ singing]" and
+    "[ringing]" sound words over each span
 
-Pure: a transcript and its audio in, a transcript out. Words Whisper hears over music with
-confidence are speech over music and are kept; where everything it heard over a span of music
-is unsure, it is taken for sung or garbled words: those words are not published as fact (they
-go to the review list as removed) and the span is labelled `[♪ singing]`. The caption profile
-(layout.py) decides how the labels are written (house style) and cuts long spans into cues.
-The labels are part of the cached machine transcript: a change here bumps TRANSCRIBE_VERSION.
+Pure: a transcript and its audio in, a transcript out. Words Whisper hears over music are
+speech over music, kept as they are, unless the voice holds notes (singing.py): then the span is
+labelled `[♪ singing]` and its words are lyrics, captioned between the profile's lyrics marks.
+Whisper mishears singing far more than speech, and is often sure of what it mishears: a sung
+line is published only where Whisper was fairly sure of it and the second opinion (another
+model's decode of the same audio) heard mostly the same words (hold_back_unclear_lines, run by
+the build once both decodes are at hand). The others go to the review list as removed, and the
+`[♪ singing]` label shows in their place. Where everything Whisper heard over plain music is
+unsure, it is taken for sung or garbled words in the same way. The caption
+profile (layout.py) decides how the labels are written (house style) and cuts long spans into
+cues. The labels are part of the cached machine transcript: a change here bumps
+TRANSCRIBE_VERSION.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import replace
+from difflib import SequenceMatcher
 from pathlib import Path
 
 import numpy as np
 
 from ..audio import SAMPLE_RATE, load_pcm
-from ..transcript import Removed, Segment, Transcript, Word, normalise_token
-from .detect import STEP, WINDOW, SoundEvent, detect_sounds, events, probabilities
+from ..transcript import Removed, Segment, Transcript, Word, is_placeholder, normalise_token
+from .detect import MIN_SPAN, STEP, WINDOW, SoundEvent, detect_sounds, events, probabilities
 
 MUSIC = "[♪ music]"  # the machine's labels; the profile may write them in its own house style
 SINGING = "[♪ singing]"
@@ -36,6 +44,25 @@ SUNG_CONFIDENCE = 0.55
 # ... and only when at least this many words are that unsure: a lone word cut at a span's edge
 # ("You" at 0.007, a "." at 0.008, where speech starts just as music ends) is not singing.
 MIN_SUNG_WORDS = 3
+# Whisper mishears singing far more than speech, and is often sure of what it mishears. A line
+# (one Whisper segment) under a singing label is published only when the mean probability of its
+# words reaches LYRICS_CONFIDENCE and the second opinion heard at least LYRICS_AGREEMENT of its
+# words too, in order, within a second of it. Measured on Festival's songs (.bench/singing.md):
+# with every line published, 53% of the words shown were wrong; confidence alone hardly tells;
+# with both at these values, 15% (and a sixth of the sung words are published). Words over other
+# music (speech over a score, or a song the voice test missed) pass a milder gate, MUSIC_*:
+# none of the held-out speech over music is held back by it.
+LYRICS_CONFIDENCE = 0.7
+LYRICS_AGREEMENT = 0.8
+MUSIC_CONFIDENCE = 0.6
+MUSIC_AGREEMENT = 0.6
+# Words over music this far apart are judged apart (a verse, an instrumental break, a verse).
+RUN_GAP = 4.0  # seconds
+JUDGED = 60.0  # seconds of a run of words the pitch is tracked over, at most (pYIN: about 0.25 x real time)
+UNCLEAR_LYRICS = ("sung words Whisper was unsure of, or that a second model heard otherwise: "
+                  "not published, [♪ singing] shown in their place")
+UNCLEAR_OVER_MUSIC = ("words heard over music that Whisper was unsure of, or that a second model heard "
+                      "otherwise: not published, the music's label shown in their place")
 DESCRIBED_RING = "Whisper's words for a ringing it heard, not speech: labelled [ringing]"
 RING_WORDS = re.compile(r"phones?|telephones?|ring|rings|ringing|rang|bells?|alarms?")
 UNSURE_OVER_MUSIC = "heard over music with little confidence (sung or unclear): labelled [♪ singing]"
@@ -48,14 +75,88 @@ LABEL_WORDS = re.compile(r"\b(ringing|rings?|phone|telephone|alarm|bell)\b", re.
 
 
 def label_sounds(transcript: Transcript, samples: np.ndarray) -> Transcript:
-    """The transcript with a sound word over every span of music or ringing in the samples."""
-    return with_events(transcript, detect_sounds(samples))
+    """The transcript with a sound word over every span of music, singing or ringing in the
+    samples."""
+    def read(start: float, end: float) -> np.ndarray:
+        return samples[max(0, int(start * SAMPLE_RATE)):int(end * SAMPLE_RATE)]
+
+    return with_events(transcript, with_singing(transcript, detect_sounds(samples), read))
 
 
 def label_sounds_file(transcript: Transcript, pcm: Path, ringing: bool = True) -> Transcript:
     """label_sounds for a cached PCM file of any length, read a block at a time (with or without
     the ringing label: DecodeOptions.label_ringing)."""
-    return with_events(transcript, detect_sounds_file(pcm, ringing))
+    def read(start: float, end: float) -> np.ndarray:
+        return load_pcm(pcm, max(0, int(start * SAMPLE_RATE)), int(end * SAMPLE_RATE))
+
+    return with_events(transcript, with_singing(transcript, detect_sounds_file(pcm, ringing), read))
+
+
+def with_singing(transcript: Transcript, found: list[SoundEvent], read) -> list[SoundEvent]:
+    """The events with each run of words over music that is sung (singing.is_sung, on the audio
+    `read(start, end)` gives) cut out of its music span as a span of singing; what is left of the
+    music around it stays music where it lasts MIN_SPAN."""
+    from .singing import is_sung, words_rate
+
+    words = [w for w in transcript.words if not w.sound]
+    out: list[SoundEvent] = []
+    for event in found:
+        if event.kind != "music":
+            out.append(event)
+            continue
+        sung = []
+        for run in _runs([w for w in words if event.start <= _middle(w) <= event.end]):
+            pieces = []
+            for part in _judged(run):
+                start, end = part[0].start - 0.2, part[-1].end + 0.2
+                pieces.append((read(start, end), [(w.start - start, w.end - start) for w in part]))
+            if len(run) >= MIN_SUNG_WORDS and is_sung(pieces, words_rate([(w.start, w.end) for w in run])):
+                sung.append((max(event.start, run[0].start - 0.2), min(event.end, run[-1].end + 0.2)))
+        out += _cut(event, sung)
+    return sorted(out, key=lambda e: e.start)
+
+
+def _judged(run: list[Word]) -> list[list[Word]]:
+    """The words a run is judged on: all of a run up to JUDGED seconds long; of a longer one (an
+    hour of narration over a music bed), the words of three stretches of a third of that, at its
+    start, middle and end, so the pitch tracker's cost stays bounded."""
+    if run[-1].end - run[0].start <= JUDGED:
+        return [run]
+    step = JUDGED / 3
+    starts = (run[0].start, (run[0].start + run[-1].end - step) / 2, run[-1].end - step)
+    return [part for first in starts if (part := [w for w in run if first <= w.start and w.end <= first + step])]
+
+
+def _runs(words: list[Word]) -> list[list[Word]]:
+    """The words in runs, a new run after a pause of RUN_GAP."""
+    runs: list[list[Word]] = []
+    for word in words:
+        if not runs or word.start - runs[-1][-1].end >= RUN_GAP:
+            runs.append([])
+        runs[-1].append(word)
+    return runs
+
+
+def _cut(event: SoundEvent, sung: list[tuple[float, float]]) -> list[SoundEvent]:
+    """A music event as singing over the sung stretches and music between them. Singing reaches
+    over a gap of music shorter than MIN_SPAN (a breath between two runs, the last chord)."""
+    if not sung:
+        return [event]
+    pieces, at = [], event.start
+    for start, end in sung:
+        if start - at >= MIN_SPAN:
+            pieces.append(SoundEvent("music", at, start, event.confidence))
+        elif pieces and pieces[-1].kind == "singing":
+            start = pieces.pop().start
+        else:
+            start = at
+        pieces.append(SoundEvent("singing", round(start, 2), round(end, 2), event.confidence))
+        at = end
+    if event.end - at >= MIN_SPAN:
+        pieces.append(SoundEvent("music", at, event.end, event.confidence))
+    else:
+        pieces[-1] = replace(pieces[-1], end=event.end)
+    return pieces
 
 
 def detect_sounds_file(pcm: Path, ringing: bool = True) -> list[SoundEvent]:
@@ -94,6 +195,9 @@ def with_events(transcript: Transcript, events: list[SoundEvent]) -> Transcript:
     removed = list(transcript.removed)
     labels = []
     for event in events:
+        if event.kind == "singing":
+            labels.append(Segment([Word(SINGING, event.start, event.end, event.confidence, sound=True)]))
+            continue
         if event.kind != "music":
             described = _describing_the_ring(segments, event)
             if described:
@@ -131,6 +235,75 @@ def _describing_the_ring(segments: list[Segment], event: SoundEvent) -> list[Wor
             and any(RING_WORDS.fullmatch(normalise_token(w.text)) for w in sentence) for w in sentence]
 
 
+def hold_back_unclear_lines(transcript: Transcript, second: Transcript | None) -> Transcript:
+    """The transcript without the unclear lines (a segment's words) heard over music: under a
+    description of singing, their mean probability under LYRICS_CONFIDENCE or less than
+    LYRICS_AGREEMENT of them heard by the second opinion; over other music, the same with
+    MUSIC_CONFIDENCE and MUSIC_AGREEMENT. They are kept as removed, for review."""
+    singing, music = singing_spans(transcript.words), music_spans(transcript.words)
+    if not music:
+        return transcript
+    others = [w for w in second.words if not w.sound] if second is not None else None
+    unclear, why = [], {}
+    for segment in transcript.segments:
+        sung = [w for w in segment.words if over_music(w, singing)]
+        if sung and not _clear(sung, others, LYRICS_CONFIDENCE, LYRICS_AGREEMENT):
+            unclear += sung
+            why[id(segment)] = UNCLEAR_LYRICS
+        heard = [w for w in segment.words if over_music(w, music) and not over_music(w, singing)]
+        if heard and not _clear(heard, others, MUSIC_CONFIDENCE, MUSIC_AGREEMENT):
+            unclear += heard
+            why.setdefault(id(segment), UNCLEAR_OVER_MUSIC)
+    if not unclear:
+        return transcript
+    segments, taken = [], []
+    for segment in transcript.segments:
+        rest, gone = _without([segment], set(map(id, unclear)), why.get(id(segment), ""))
+        segments += rest
+        taken += gone
+    return replace(transcript, segments=segments, removed=sorted(transcript.removed + taken, key=lambda r: r.start))
+
+
+def one_voice_per_song(transcript: Transcript) -> Transcript:
+    """The words under each description of singing given the speaker most of them have: a voice
+    encoder made for speech takes a singer's high held note, or the band swelling under it, for
+    another person (Festival's one voice over music came out as two), and a speaker's label in
+    the middle of a line of a song misleads."""
+    singing = singing_spans(transcript.words)
+    if not singing:
+        return transcript
+    voice_of = {}
+    for span in singing:
+        sung = [w for w in transcript.words if over_music(w, [span])]
+        voices = [w.speaker for w in sung if w.speaker]
+        if voices:
+            main = max(set(voices), key=voices.count)
+            voice_of.update({id(w): main for w in sung})
+    words = [replace(w, speaker=voice_of.get(id(w), w.speaker)) for w in transcript.words]
+    if len({w.speaker for w in words if not w.sound}) == 1:  # one voice left: named by no one, as diarize has it
+        voice_of = {id(w): None for w in transcript.words if not w.sound and is_placeholder(w.speaker)}
+    segments = [Segment([replace(w, speaker=voice_of.get(id(w), w.speaker)) for w in s.words])
+                for s in transcript.segments]
+    return replace(transcript, segments=segments)
+
+
+def _clear(line: list[Word], others: list[Word] | None, confidence: float, agreement: float) -> bool:
+    """Whether Whisper was sure enough of a line's words, and the second opinion heard enough
+    of them (when there is one)."""
+    real = [w for w in line if normalise_token(w.text)]
+    if not real:
+        return True
+    if float(np.mean([w.probability for w in real])) < confidence:
+        return False
+    if others is None:
+        return True
+    start, end = line[0].start - 1.0, line[-1].end + 1.0
+    ours = [normalise_token(w.text) for w in real]
+    theirs = [normalise_token(w.text) for w in others if start <= w.start <= end]
+    matched = SequenceMatcher(None, ours, theirs, autojunk=False).get_matching_blocks()
+    return sum(m.size for m in matched) / len(ours) >= agreement
+
+
 def _sung(words: list[Word]) -> bool:
     """Words heard over music too unsure to publish: sung, or speech the music drowns."""
     real = [w for w in words if any(c.isalnum() for c in w.text)]
@@ -156,14 +329,19 @@ def _without(segments: list[Segment], ids: set[int], reason: str = UNSURE_OVER_M
 
 
 LYRICS_MARKS = ("♪", "#")  # how captions mark words sung or heard over music (Netflix, BBC)
+# A description of singing: the words under it are lyrics ("[♪ singing]", "[choir sings]").
+SUNG = re.compile(r"\b(singing|sings?|sung|song|lyrics|vocals?|choir|chorus|chanting)\b", re.IGNORECASE)
 
 
 def music_spans(words: list[Word]) -> list[tuple[float, float]]:
-    """Where the transcript's sound words say music plays: the machine's "[♪ music]" or an
-    editor's description of music ("[♪ gentle piano music]"); not "[♪ singing]", whose words were
-    taken out as unclear."""
-    return [(w.start, w.end) for w in words if w.sound and w.text != SINGING
-            and ("♪" in w.text or MUSICAL.search(w.text))]
+    """Where the transcript's sound words say music plays: the machine's "[♪ music]" and
+    "[♪ singing]", or an editor's description of music ("[♪ gentle piano music]")."""
+    return [(w.start, w.end) for w in words if w.sound and ("♪" in w.text or MUSICAL.search(w.text))]
+
+
+def singing_spans(words: list[Word]) -> list[tuple[float, float]]:
+    """Where the transcript's sound words say someone sings: the words there are lyrics."""
+    return [(w.start, w.end) for w in words if w.sound and SUNG.search(w.text)]
 
 
 def over_music(word: Word, music: list[tuple[float, float]]) -> bool:

@@ -37,7 +37,9 @@ SEED = 0
 # word starts well before VAD hears speech in it.
 # 5: music is labelled with sound words (pipeline/sounds, from the build's machine transcript).
 # 6: a phone ringing is labelled too ("[ringing]"), and music is not labelled where it rings.
-TRANSCRIBE_VERSION = 6
+# 7: where the voice over music holds notes, it is labelled singing and its words are lyrics;
+# unsure sung lines are taken out one by one (for review), not the whole span's words at once.
+TRANSCRIBE_VERSION = 7
 
 
 @dataclass(frozen=True)

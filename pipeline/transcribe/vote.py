@@ -2,7 +2,9 @@
 
 Where the build's model and the second opinion hear different words in one stretch, the stretch
 whose least sure word is surer wins; where only one of them heard words, the build's model
-stands. Measured on the clips with reference transcripts by `captions score --explain` (its *vote*
+stands. A stretch is one line of the build's model (a segment, no sound label inside it), and the
+second opinion's words must lie within it (SAME_STRETCH): words the build held back (lyrics it
+was unsure of) never come back through the vote, and the lines stay in time order. Measured on the clips with reference transcripts by `captions score --explain` (its *vote*
 column, and the pipeline without it): see `.bench/accuracy.md`. Pure: transcripts in, transcript out.
 """
 
@@ -13,7 +15,9 @@ from difflib import SequenceMatcher
 
 from ..transcript import Segment, Transcript, Word, normalise_token
 
-VOTE_VERSION = 1  # part of the corrected words' cache key
+VOTE_VERSION = 2  # part of the corrected words' cache key
+# Seconds the second opinion's words may reach beyond the words of ours they would replace.
+SAME_STRETCH = 1.0
 
 
 @dataclass(frozen=True)
@@ -51,7 +55,8 @@ def combine(first: Transcript, second: Transcript | None) -> Voted:
                               [normalise_token(w.text) for w in theirs], autojunk=False)
     for op, i1, i2, j1, j2 in matcher.get_opcodes():
         ours = [words[i] for i in spoken[i1:i2]]
-        ours_won = op != "replace" or _least_sure(theirs[j1:j2]) <= _least_sure(ours)
+        ours_won = (op != "replace" or not _one_stretch(spoken[i1:i2], segment_of, theirs[j1:j2], words)
+                    or _least_sure(theirs[j1:j2]) <= _least_sure(ours))
         if ours_won:
             for i in spoken[i1:i2]:
                 sounds_before(i)
@@ -70,3 +75,12 @@ def combine(first: Transcript, second: Transcript | None) -> Voted:
 
 def _least_sure(words: list[Word]) -> float:
     return min(w.probability for w in words)
+
+
+def _one_stretch(ours: list[int], segment_of: list[int], theirs: list[Word], words: list[Word]) -> bool:
+    """Whether our words (their indices) are one line's, with no sound word among them, and the
+    second opinion's words lie within their time."""
+    if segment_of[ours[0]] != segment_of[ours[-1]] or any(words[i].sound for i in range(ours[0], ours[-1] + 1)):
+        return False
+    return (theirs[0].start >= words[ours[0]].start - SAME_STRETCH
+            and theirs[-1].end <= words[ours[-1]].end + SAME_STRETCH)
