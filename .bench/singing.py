@@ -8,8 +8,9 @@ semitones; SOURCES.md), each sung alone, over a held-out music excerpt 6 dB unde
 (the default model, beam, guards, second opinion and labels), in one run of the real build,
 with the gates off (LYRICS_* and MUSIC_* 0) so that every line Whisper wrote can be scored; the
 gates (sounds.hold_back_unclear_lines, on the machine transcript and the second opinion, as the
-build runs it) are then applied here: the lyrics' gate at several values, the gate on other words
-over music at the build's (or both off).
+build runs it) are then applied here: the lyrics' gate at several values (a line's confidence, the
+shortest run of words the second opinion heard alike), the gate on other words over music at the
+build's (or both off). Each published word is scored against the reference.
 
 Reported: the share of the sung words (the lyrics in NAME.txt) captioned correctly (Whisper's
 English normaliser, then jiwer), the wrong words published, the share of published words shown
@@ -43,26 +44,20 @@ SONGS = REPO / "tests" / "data" / "singing"
 TESTDATA = REPO.parent / "shared" / "testdata"
 OUT = REPO / ".bench" / "singing.md"
 MUSIC_UNDER_VOICE_DB = -6.0
-CHOSEN = (sounds.LYRICS_CONFIDENCE, sounds.LYRICS_AGREEMENT)  # the build's gates, before build() turns them off
+CHOSEN = (sounds.LYRICS_CONFIDENCE, sounds.AGREED_RUN)  # the build's gates, before build() turns them off
 MUSIC_GATE = (sounds.MUSIC_CONFIDENCE, sounds.MUSIC_AGREEMENT)
-CONFIDENCES = (0.0, 0.6, 0.7, 0.8)
-AGREEMENTS = (0.0, 0.6, 0.7, 0.8, 0.9)
+NO_GATE = (0.0, 0)
+CONFIDENCES = (0.0, 0.5, 0.6, 0.7, 0.8)
+RUNS = (1, 2, 3, 4, 5)
 
 
-@dataclass
-class Line:
-    """One line Whisper wrote over a song (a segment) and how it scored."""
-
-    words: set[int]  # ids of its Word objects: which lines a gate keeps
-    correct: int
-    wrong: int
 
 
 @dataclass
 class Song:
     name: str
     reference_words: int
-    lines: list[Line] = field(default_factory=list)
+    scores: dict[int, tuple[int, int]] = field(default_factory=dict)  # id(word): (tokens right, wrong)
     machine: Transcript | None = None
     second: Transcript | None = None
     marked_share: float = 0.0
@@ -111,34 +106,28 @@ def speech_clips(media: Path) -> list[str]:
 def build(media: Path, transcripts: Path) -> None:
     from pipeline import cli
 
-    # Every line kept, to be scored line by line.
-    sounds.LYRICS_CONFIDENCE = sounds.LYRICS_AGREEMENT = sounds.MUSIC_CONFIDENCE = sounds.MUSIC_AGREEMENT = 0.0
+    _set_gates(NO_GATE, (0.0, 0.0))  # every word kept, to be scored word by word
     cli.main(["build", "--media-dir", str(media), "--transcripts-dir", str(transcripts)])
 
 
-def scored_lines(transcript: Transcript, reference: str) -> list[Line]:
-    """Each segment's words (inside the song), its mean probability, and its words right and
-    wrong against the reference lyrics (one alignment of the whole song)."""
+def scored_words(transcript: Transcript, reference: str) -> dict[int, tuple[int, int]]:
+    """Each spoken word's (tokens right, tokens wrong) in one alignment of all the words Whisper
+    wrote with the reference lyrics (a word is one token or more after Whisper's normaliser)."""
     import jiwer
 
-    segments = [[w for w in s.words if not w.sound] for s in transcript.segments]
-    segments = [s for s in segments if s]
+    words = [w for w in transcript.words if not w.sound]
     tokens, owner = [], []
-    for k, words in enumerate(segments):
-        for token in normalise(" ".join(w.text for w in words)).split():
+    for word in words:
+        for token in normalise(word.text).split():
             tokens.append(token)
-            owner.append(k)
-    lines = [Line(set(map(id, words)), 0, 0) for words in segments]
-    if not tokens:
-        return lines
-    out = jiwer.process_words(normalise(reference), " ".join(tokens))
-    for chunk in out.alignments[0]:
-        for i in range(chunk.hyp_start_idx, chunk.hyp_end_idx):
-            if chunk.type == "equal":
-                lines[owner[i]].correct += 1
-            else:
-                lines[owner[i]].wrong += 1
-    return lines
+            owner.append(id(word))
+    scores = {id(w): [0, 0] for w in words}
+    if tokens:
+        out = jiwer.process_words(normalise(reference), " ".join(tokens))
+        for chunk in out.alignments[0]:
+            for i in range(chunk.hyp_start_idx, chunk.hyp_end_idx):
+                scores[owner[i]][0 if chunk.type == "equal" else 1] += 1
+    return {k: (v[0], v[1]) for k, v in scores.items()}
 
 
 def vtt_cues(path: Path) -> list[tuple[float, float, list[str]]]:
@@ -168,25 +157,30 @@ def measure_song(folder: Path, name: str, reference: str) -> Song:
     second = Transcript.from_json(second.read_text(encoding="utf-8")) if second.is_file() else None
     cues = vtt_cues(folder / f"{name}.vtt")
     labels = ", ".join(f"{w.text} {w.start:.1f}-{w.end:.1f}" for w in machine.words if w.sound)
-    return Song(name, len(normalise(reference).split()), scored_lines(machine, reference), machine, second,
+    return Song(name, len(normalise(reference).split()), scored_words(machine, reference), machine, second,
                 marked_share(cues), longest_gap(cues, machine.duration), labels)
 
 
-def gated(song: Song, gate: tuple[float, float]) -> tuple[int, int]:
-    """(correct, wrong) words published when the lyrics' gate (confidence, agreement) holds lines
-    back, and the gate on other words over music is the build's (both off for the gate (0, 0))."""
-    sounds.LYRICS_CONFIDENCE, sounds.LYRICS_AGREEMENT = gate
-    sounds.MUSIC_CONFIDENCE, sounds.MUSIC_AGREEMENT = MUSIC_GATE if gate != (0.0, 0.0) else gate
-    kept = {id(w) for w in sounds.hold_back_unclear_lines(song.machine, song.second).words}
-    lines = [line for line in song.lines if line.words <= kept]
-    return sum(line.correct for line in lines), sum(line.wrong for line in lines)
+def gated(song: Song, gate: tuple[float, int]) -> tuple[int, int]:
+    """(right, wrong) tokens published when the lyrics' gate (a line's confidence, the shortest
+    run heard alike) holds words back, and the gate on other words over music is the build's
+    (both off for NO_GATE)."""
+    _set_gates(gate, MUSIC_GATE if gate != NO_GATE else (0.0, 0.0))
+    kept = [song.scores[id(w)] for w in sounds.hold_back_unclear_lines(song.machine, song.second).words
+            if id(w) in song.scores]
+    return sum(right for right, _ in kept), sum(wrong for _, wrong in kept)
+
+
+def _set_gates(lyrics: tuple[float, int], music: tuple[float, float]) -> None:
+    sounds.LYRICS_CONFIDENCE, sounds.AGREED_RUN = lyrics
+    sounds.MUSIC_CONFIDENCE, sounds.MUSIC_AGREEMENT = music
 
 
 def report(songs: list[Song], speech: list[tuple[str, int, int]]) -> str:
     chosen = CHOSEN
     total = sum(s.reference_words for s in songs)
     rows = []
-    for gate in [(c, a) for c in CONFIDENCES for a in AGREEMENTS]:
+    for gate in [NO_GATE] + [(c, r) for c in CONFIDENCES for r in RUNS if (c, r) != NO_GATE]:
         correct = sum(gated(s, gate)[0] for s in songs)
         wrong = sum(gated(s, gate)[1] for s in songs)
         mark = " (the build's)" if gate == chosen else ""
@@ -222,12 +216,14 @@ def report(songs: list[Song], speech: list[tuple[str, int, int]]) -> str:
         f"- speech over music (held-out clips): **{speech_marked} of {speech_words}** published words shown as lyrics; "
         f"**{speech_held}** held back by the gates",
         "",
-        "Sung lines by the gate: a line Whisper wrote under `[♪ singing]` is published when the mean",
-        "probability of its words reaches the confidence and the second opinion (tiny.en) heard at least",
-        "the agreement's share of its words; else it goes to the review list and `[♪ singing]` shows in its",
-        f"place. Other words over music pass the build's milder gate ({MUSIC_GATE[0]:g}, {MUSIC_GATE[1]:g}), except in the first row.",
+        "Sung words by the gate: of a line Whisper wrote under `[♪ singing]` whose words' mean probability",
+        "reaches the confidence, the runs of at least the given length that the second opinion (tiny.en)",
+        "heard alike are published; the rest goes to the review list and `[♪ singing]` shows in its place.",
+        f"Other words over music pass the build's milder gate (a line's confidence {MUSIC_GATE[0]:g}, "
+        f"{MUSIC_GATE[1]:.0%} heard alike), except in the first row (no gate at all). Words are counted as "
+        "Whisper's normaliser splits them.",
         "",
-        "| confidence | agreement | sung words captioned correctly | wrong words published | share of published words wrong |",
+        "| confidence | shortest run heard alike | sung words captioned correctly | wrong words published | share of published words wrong |",
         "|---|---|---|---|---|",
         *rows,
         "",
@@ -260,8 +256,7 @@ def speech_marked(folder: Path, name: str) -> tuple[str, int, int, int]:
     words = sum(len(line.split()) for line in lines) - 2 * sum(line.startswith("♪ ") for line in lines)
     machine = Transcript.from_json((folder / f"{name}.machine.json").read_text(encoding="utf-8"))
     second = Transcript.from_json((folder / f"{name}.second.json").read_text(encoding="utf-8"))
-    sounds.LYRICS_CONFIDENCE, sounds.LYRICS_AGREEMENT = CHOSEN
-    sounds.MUSIC_CONFIDENCE, sounds.MUSIC_AGREEMENT = MUSIC_GATE
+    _set_gates(CHOSEN, MUSIC_GATE)
     held = sounds.hold_back_unclear_lines(machine, second)
     return name, words, marked, sum(not w.sound for w in machine.words) - sum(not w.sound for w in held.words)
 
@@ -279,7 +274,7 @@ def measure(work: Path | None = None) -> tuple[str, dict]:
         songs = [measure_song(transcripts / name, name, ref) for name, ref in sorted(references.items())]
         spoken = [speech_marked(transcripts / name, name) for name in speech]
     total = sum(s.reference_words for s in songs)
-    figures = {"clips": len(songs), "lyrics_words": total, "gate": f"lyrics: confidence {CHOSEN[0]:g}, agreement {CHOSEN[1]:g}; other words over music: "
+    figures = {"clips": len(songs), "lyrics_words": total, "gate": f"lyrics: confidence {CHOSEN[0]:g}, runs of {CHOSEN[1]} heard alike; other words over music: "
                        f"{MUSIC_GATE[0]:g}, {MUSIC_GATE[1]:g}",
                "sung_correct": sum(gated(s, CHOSEN)[0] for s in songs) / total,
                "wrong_published": sum(gated(s, CHOSEN)[1] for s in songs),

@@ -147,16 +147,25 @@ def test_unsure_sung_lines_are_held_back_for_review_and_sure_ones_published():
     assert hold_back_unclear_lines(held, None) == held  # once is enough: the build saves it
 
 
-def test_a_sure_sung_line_the_second_opinion_heard_otherwise_is_held_back():
-    line = [Word(t, 1 + 0.5 * k, 1.4 + 0.5 * k, 0.95) for k, t in enumerate("the bonnie banks of loch lomond".split())]
+def test_of_a_sure_sung_line_only_the_runs_the_second_opinion_heard_alike_are_published():
+    line = [Word(t, 1 + 0.5 * k, 1.4 + 0.5 * k, 0.95) for k, t in enumerate("on the bonnie banks of loch lomond".split())]
     words = Transcript([Segment([Word(SINGING, 0.0, 6.0, 0.9, sound=True)]), Segment(line)], "en", 6.0)
-    heard = [Word(t, 1 + 0.5 * k, 1.4 + 0.5 * k, 0.8) for k, t in enumerate("the bunny bunny banks of la clam".split())]
-    agreed = [Word(t, 1 + 0.5 * k, 1.4 + 0.5 * k, 0.8) for k, t in enumerate("the bonnie banks of lock lomond".split())]
-    assert [r.text for r in hold_back_unclear_lines(words, Transcript([Segment(heard)], "en", 6.0)).removed] == \
-        ["the bonnie banks of loch lomond"]  # 3 of 6 words heard alike
-    assert hold_back_unclear_lines(words, Transcript([Segment(agreed)], "en", 6.0)).removed == []  # 5 of 6
-    spoken = replace(words, segments=[Segment(line)])  # no singing label: speech is never held back here
-    assert hold_back_unclear_lines(spoken, Transcript([Segment(heard)], "en", 6.0)) == spoken
+
+    def second(text: str) -> Transcript:
+        return Transcript([Segment([Word(t, 1 + 0.5 * k, 1.4 + 0.5 * k, 0.8) for k, t in enumerate(text.split())])],
+                          "en", 6.0)
+
+    # "on the" and "banks of" are heard alike, two words each: too short to trust.
+    held = hold_back_unclear_lines(words, second("on the bunny bunny banks of la clam"))
+    assert [w.text for w in held.words if not w.sound] == []
+    assert [(r.text, r.reason) for r in held.removed] == [("on the bonnie banks of loch lomond", UNCLEAR_LYRICS)]
+    # "on the bonnie banks of" heard alike: published; "loch lomond" held back for review.
+    held = hold_back_unclear_lines(words, second("on the bonnie banks of lock lomand"))
+    assert [w.text for w in held.words if not w.sound] == "on the bonnie banks of".split()
+    assert [r.text for r in held.removed] == ["loch lomond"]
+    assert hold_back_unclear_lines(words, second("on the bonnie banks of loch lomond")) == words
+    spoken = replace(words, segments=[Segment(line)])  # no music: nothing is held back here
+    assert hold_back_unclear_lines(spoken, second("on the bunny")) == spoken
 
 
 def test_a_label_does_not_flash_between_the_lines_of_a_song():
@@ -238,3 +247,13 @@ def test_a_word_held_long_leaves_no_stretch_without_a_caption():
         longest, at = max(longest, cue.start - at), max(at, cue.end)
     assert max(longest, 25.0 - at) <= LABEL_AGAIN, [(c.start, c.end, c.text) for c in cues]
     assert [c.text for c in cues].count(SINGING) >= 2
+
+
+def test_the_easy_read_leaves_a_song_s_lyrics_out():
+    from pipeline.easyread.sentences import spoken_sentences
+
+    said = [Word(t, 0.5 * k, 0.5 * k + 0.4, 0.9) for k, t in enumerate("Ask for help if you feel unsafe.".split())]
+    sung = [Word(t, 10 + 0.5 * k, 10.4 + 0.5 * k, 0.9) for k, t in enumerate("Oh you take the high road.".split())]
+    transcript = Transcript([Segment(said), Segment([Word(SINGING, 9.5, 14.0, 0.9, sound=True)]), Segment(sung)],
+                            "en", 14.0)
+    assert [s.text for s in spoken_sentences(transcript)] == ["Ask for help if you feel unsafe."]

@@ -14,6 +14,7 @@ from functools import cache
 
 import pysbd
 
+from ..sounds import over_music, singing_spans
 from ..transcript import Transcript, is_placeholder
 from .lexicon import WORD, word_count
 
@@ -128,10 +129,12 @@ def _is_a_name(speaker: str | None) -> bool:
 def spoken_sentences(transcript: Transcript) -> list[Spoken]:
     """The transcript's sentences, each with its speaker: from the transcript's speaker names (the
     editor's 'Name:' lines; a narrator is nobody's quote), or from 'Name, role, said:' before a
-    quote. A quote goes on after its first sentence while the sentences speak as 'I', 'we' or 'you'."""
+    quote. A quote goes on after its first sentence while the sentences speak as 'I', 'we' or 'you'.
+    A song's lyrics (the words under a description of singing) are not what the video says."""
+    singing = singing_spans(transcript.words)
     runs: list[tuple[str | None, list[str]]] = []
     for word in transcript.words:
-        if word.sound:
+        if word.sound or over_music(word, singing):
             continue
         speaker = word.speaker if _is_a_name(word.speaker) else None
         if not runs or runs[-1][0] != speaker:

@@ -44,16 +44,16 @@ SUNG_CONFIDENCE = 0.55
 # ... and only when at least this many words are that unsure: a lone word cut at a span's edge
 # ("You" at 0.007, a "." at 0.008, where speech starts just as music ends) is not singing.
 MIN_SUNG_WORDS = 3
-# Whisper mishears singing far more than speech, and is often sure of what it mishears. A line
-# (one Whisper segment) under a singing label is published only when the mean probability of its
-# words reaches LYRICS_CONFIDENCE and the second opinion heard at least LYRICS_AGREEMENT of its
-# words too, in order, within a second of it. Measured on Festival's songs (.bench/singing.md):
-# with every line published, 53% of the words shown were wrong; confidence alone hardly tells;
-# with both at these values, 15% (and a sixth of the sung words are published). Words over other
-# music (speech over a score, or a song the voice test missed) pass a milder gate, MUSIC_*:
-# none of the held-out speech over music is held back by it.
-LYRICS_CONFIDENCE = 0.7
-LYRICS_AGREEMENT = 0.8
+# Whisper mishears singing far more than speech, and is often sure of what it mishears. Under a
+# singing label, a line (one Whisper segment) whose words' mean probability is under
+# LYRICS_CONFIDENCE is held back whole; of the others, only the runs of AGREED_RUN words or more
+# that the second opinion heard alike, in order, within a second of the line, are published.
+# Measured on Festival's songs (.bench/singing.md): with every line published, 53% of the words
+# shown were wrong; confidence alone hardly tells; the second opinion's agreement does. Words
+# over other music (speech over a score, or a song the voice test missed) pass a milder gate,
+# by the whole line, MUSIC_*: none of the held-out speech over music is held back by it.
+LYRICS_CONFIDENCE = 0.6
+AGREED_RUN = 3  # words
 MUSIC_CONFIDENCE = 0.6
 MUSIC_AGREEMENT = 0.6
 # Words over music this far apart are judged apart (a verse, an instrumental break, a verse).
@@ -236,32 +236,56 @@ def _describing_the_ring(segments: list[Segment], event: SoundEvent) -> list[Wor
 
 
 def hold_back_unclear_lines(transcript: Transcript, second: Transcript | None) -> Transcript:
-    """The transcript without the unclear lines (a segment's words) heard over music: under a
-    description of singing, their mean probability under LYRICS_CONFIDENCE or less than
-    LYRICS_AGREEMENT of them heard by the second opinion; over other music, the same with
-    MUSIC_CONFIDENCE and MUSIC_AGREEMENT. They are kept as removed, for review."""
+    """The transcript without the unclear words heard over music, kept as removed for review:
+    under a description of singing, the lines Whisper was unsure of (LYRICS_CONFIDENCE) and the
+    words of the others not in a run of AGREED_RUN that the second opinion heard too; over other
+    music, the lines Whisper was unsure of or the second opinion heard otherwise (MUSIC_*)."""
     singing, music = singing_spans(transcript.words), music_spans(transcript.words)
     if not music:
         return transcript
     others = [w for w in second.words if not w.sound] if second is not None else None
-    unclear, why = [], {}
+    unclear: set[int] = set()
+    reasons: dict[int, str] = {}
     for segment in transcript.segments:
         sung = [w for w in segment.words if over_music(w, singing)]
-        if sung and not _clear(sung, others, LYRICS_CONFIDENCE, LYRICS_AGREEMENT):
-            unclear += sung
-            why[id(segment)] = UNCLEAR_LYRICS
         heard = [w for w in segment.words if over_music(w, music) and not over_music(w, singing)]
+        published = _clear_lyrics(sung, others)
+        gone = [w for w in sung if id(w) not in published]
         if heard and not _clear(heard, others, MUSIC_CONFIDENCE, MUSIC_AGREEMENT):
-            unclear += heard
-            why.setdefault(id(segment), UNCLEAR_OVER_MUSIC)
+            gone += heard
+        unclear |= set(map(id, gone))
+        reasons[id(segment)] = UNCLEAR_LYRICS if any(over_music(w, singing) for w in gone) else UNCLEAR_OVER_MUSIC
     if not unclear:
         return transcript
     segments, taken = [], []
     for segment in transcript.segments:
-        rest, gone = _without([segment], set(map(id, unclear)), why.get(id(segment), ""))
+        rest, gone = _without([segment], unclear, reasons[id(segment)])
         segments += rest
         taken += gone
     return replace(transcript, segments=segments, removed=sorted(transcript.removed + taken, key=lambda r: r.start))
+
+
+def _clear_lyrics(line: list[Word], others: list[Word] | None) -> set[int]:
+    """The ids of a sung line's words that may be published."""
+    real = [w for w in line if normalise_token(w.text)]
+    if not real or float(np.mean([w.probability for w in real])) < LYRICS_CONFIDENCE:
+        return set() if real else set(map(id, line))
+    if others is None or AGREED_RUN == 0:  # no second opinion, or its check off (0)
+        return set(map(id, line))
+    agreed = set()
+    for run in _heard_alike(real, others):
+        if len(run) >= AGREED_RUN:
+            agreed |= set(map(id, run))
+    # Punctuation-only words go with the word before them.
+    return agreed | {id(w) for k, w in enumerate(line) if not normalise_token(w.text) and k and id(line[k - 1]) in agreed}
+
+
+def _heard_alike(words: list[Word], others: list[Word]) -> list[list[Word]]:
+    """The runs of the words that the other decode has too, in order, within a second of them."""
+    start, end = words[0].start - 1.0, words[-1].end + 1.0
+    theirs = [normalise_token(w.text) for w in others if start <= w.start <= end]
+    matcher = SequenceMatcher(None, [normalise_token(w.text) for w in words], theirs, autojunk=False)
+    return [words[m.a:m.a + m.size] for m in matcher.get_matching_blocks() if m.size]
 
 
 def one_voice_per_song(transcript: Transcript) -> Transcript:
@@ -295,13 +319,7 @@ def _clear(line: list[Word], others: list[Word] | None, confidence: float, agree
         return True
     if float(np.mean([w.probability for w in real])) < confidence:
         return False
-    if others is None:
-        return True
-    start, end = line[0].start - 1.0, line[-1].end + 1.0
-    ours = [normalise_token(w.text) for w in real]
-    theirs = [normalise_token(w.text) for w in others if start <= w.start <= end]
-    matched = SequenceMatcher(None, ours, theirs, autojunk=False).get_matching_blocks()
-    return sum(m.size for m in matched) / len(ours) >= agreement
+    return others is None or sum(map(len, _heard_alike(real, others))) / len(real) >= agreement
 
 
 def _sung(words: list[Word]) -> bool:
@@ -316,12 +334,17 @@ def _middle(word: Word) -> float:
 
 def _without(segments: list[Segment], ids: set[int], reason: str = UNSURE_OVER_MUSIC
              ) -> tuple[list[Segment], list[Removed]]:
-    """The segments without the given words, and those words as one removed item per segment."""
+    """The segments without the given words, and those words as removed items: one for each run
+    of them in a segment."""
     kept, taken = [], []
     for segment in segments:
-        gone = [w for w in segment.words if id(w) in ids]
-        if gone:
-            taken.append(Removed(" ".join(w.text for w in gone), gone[0].start, gone[-1].end, reason))
+        run: list[Word] = []
+        for word in segment.words + [None]:
+            if word is not None and id(word) in ids:
+                run.append(word)
+            elif run:
+                taken.append(Removed(" ".join(w.text for w in run), run[0].start, run[-1].end, reason))
+                run = []
         rest = [w for w in segment.words if id(w) not in ids]
         if rest:
             kept.append(Segment(rest))
