@@ -144,10 +144,20 @@ def longest_gap(cues, duration: float) -> float:
     return max(longest, duration - at)
 
 
+def lyric_words(cues) -> tuple[int, int]:
+    """(words captioned, of them shown as lyrics: on lines between ♪ marks), the marks not counted."""
+    words = marked = 0
+    for line in (line for _, _, text in cues for line in text if not line.startswith("[")):
+        count = len(line.split())
+        if line.startswith("♪ ") and line.endswith(" ♪"):
+            count -= 2
+            marked += count
+        words += count
+    return words, marked
+
+
 def marked_share(cues) -> float:
-    lines = [line for _, _, text in cues for line in text if not line.startswith("[")]
-    words = sum(len(line.split()) for line in lines)
-    marked = sum(len(line.split()) - 2 for line in lines if line.startswith("♪ ") and line.endswith(" ♪"))
+    words, marked = lyric_words(cues)
     return marked / words if words else 0.0
 
 
@@ -250,10 +260,7 @@ def report(songs: list[Song], speech: list[tuple[str, int, int]]) -> str:
 
 def speech_marked(folder: Path, name: str) -> tuple[str, int, int, int]:
     """(clip, words published, words shown as lyrics, words the build's gates would hold back)."""
-    cues = vtt_cues(folder / f"{name}.vtt")
-    lines = [line for _, _, text in cues for line in text if not line.startswith("[")]
-    marked = sum(len(line.split()) - 2 for line in lines if line.startswith("♪ "))
-    words = sum(len(line.split()) for line in lines) - 2 * sum(line.startswith("♪ ") for line in lines)
+    words, marked = lyric_words(vtt_cues(folder / f"{name}.vtt"))
     machine = Transcript.from_json((folder / f"{name}.machine.json").read_text(encoding="utf-8"))
     second = Transcript.from_json((folder / f"{name}.second.json").read_text(encoding="utf-8"))
     _set_gates(CHOSEN, MUSIC_GATE)

@@ -137,7 +137,7 @@ def build_video(media: Path, files: VideoFiles, engine: EngineOnDemand, config: 
     source = Source(media, files)
     machine, transcribed = machine_transcript(source, engine, options, config, progress)
     second = second_opinion(source, machine, engine, config)
-    machine = held_back_lyrics(source, machine, second)
+    machine = held_back_unclear(source, machine, second)
     machine = speaker_turns(source, machine, config)
     result = FileResult(media, "transcribed" if transcribed else "unchanged", audio_seconds=machine.duration)
     voted = combine(machine, second).transcript
@@ -211,7 +211,7 @@ def machine_transcript(source: Source, engine: EngineOnDemand, options: DecodeOp
     return transcript, True
 
 
-def held_back_lyrics(source: Source, machine: Transcript, second: Transcript | None) -> Transcript:
+def held_back_unclear(source: Source, machine: Transcript, second: Transcript | None) -> Transcript:
     """The machine transcript without the lines heard over music that are unclear
     (sounds.hold_back_unclear_lines: Whisper unsure, or the second opinion heard otherwise), which
     it keeps as removed, for the review list: saved, so the cached machine transcript holds them

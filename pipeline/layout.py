@@ -158,8 +158,7 @@ def _lyrics_mark(block: list[Word], lyrics: list[tuple[float, float]], profile: 
     already marked them: a "♪" or "#" among the words)."""
     if not profile.lyrics_mark or block[0].sound or not sounds.over_music(block[0], lyrics):
         return ""
-    if any(w.text.strip() in sounds.LYRICS_MARKS or w.text.startswith(sounds.LYRICS_MARKS)
-           or w.text.endswith(sounds.LYRICS_MARKS) for w in block):
+    if sounds.marked_as_lyrics(block):
         return ""
     return profile.lyrics_mark
 

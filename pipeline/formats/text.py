@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..sounds import LYRICS_MARKS, over_music, singing_spans
+from ..sounds import marked_as_lyrics, over_music, singing_spans
 from ..transcript import Transcript, Word
 
 PARAGRAPH_PAUSE = 1.5  # seconds of silence that start a new paragraph
@@ -23,8 +23,7 @@ class Paragraph:
     @property
     def mark(self) -> str:
         """The lyrics mark around the paragraph, or "" (also where an editor typed marks)."""
-        typed = any(w.text.startswith(LYRICS_MARKS) or w.text.endswith(LYRICS_MARKS) for w in self.words)
-        return "♪" if self.sung and not typed else ""
+        return "♪" if self.sung and not marked_as_lyrics(list(self.words)) else ""
 
     @property
     def start(self) -> float:

@@ -106,14 +106,18 @@ def with_singing(transcript: Transcript, found: list[SoundEvent], read) -> list[
             continue
         sung = []
         for run in _runs([w for w in words if event.start <= _middle(w) <= event.end]):
-            pieces = []
-            for part in _judged(run):
-                start, end = part[0].start - 0.2, part[-1].end + 0.2
-                pieces.append((read(start, end), [(w.start - start, w.end - start) for w in part]))
+            # The audio is read only once is_sung has checked the run's pace (a generator).
+            pieces = (_piece(part, read) for part in _judged(run))
             if len(run) >= MIN_SUNG_WORDS and is_sung(pieces, words_rate([(w.start, w.end) for w in run])):
                 sung.append((max(event.start, run[0].start - 0.2), min(event.end, run[-1].end + 0.2)))
         out += _cut(event, sung)
     return sorted(out, key=lambda e: e.start)
+
+
+def _piece(words: list[Word], read) -> tuple[np.ndarray, list[tuple[float, float]]]:
+    """The audio of some words (0.2 s either side) and their times in it."""
+    start, end = words[0].start - 0.2, words[-1].end + 0.2
+    return read(start, end), [(w.start - start, w.end - start) for w in words]
 
 
 def _judged(run: list[Word]) -> list[list[Word]]:
@@ -254,7 +258,7 @@ def hold_back_unclear_lines(transcript: Transcript, second: Transcript | None) -
         if heard and not _clear(heard, others, MUSIC_CONFIDENCE, MUSIC_AGREEMENT):
             gone += heard
         unclear |= set(map(id, gone))
-        reasons[id(segment)] = UNCLEAR_LYRICS if any(over_music(w, singing) for w in gone) else UNCLEAR_OVER_MUSIC
+        reasons[id(segment)] = UNCLEAR_LYRICS if len(published) < len(sung) else UNCLEAR_OVER_MUSIC
     if not unclear:
         return transcript
     segments, taken = [], []
@@ -268,8 +272,10 @@ def hold_back_unclear_lines(transcript: Transcript, second: Transcript | None) -
 def _clear_lyrics(line: list[Word], others: list[Word] | None) -> set[int]:
     """The ids of a sung line's words that may be published."""
     real = [w for w in line if normalise_token(w.text)]
-    if not real or float(np.mean([w.probability for w in real])) < LYRICS_CONFIDENCE:
-        return set() if real else set(map(id, line))
+    if not real:
+        return set(map(id, line))
+    if not _sure(real, LYRICS_CONFIDENCE):
+        return set()
     if others is None or AGREED_RUN == 0:  # no second opinion, or its check off (0)
         return set(map(id, line))
     agreed = set()
@@ -303,8 +309,8 @@ def one_voice_per_song(transcript: Transcript) -> Transcript:
         if voices:
             main = max(set(voices), key=voices.count)
             voice_of.update({id(w): main for w in sung})
-    words = [replace(w, speaker=voice_of.get(id(w), w.speaker)) for w in transcript.words]
-    if len({w.speaker for w in words if not w.sound}) == 1:  # one voice left: named by no one, as diarize has it
+    if len({voice_of.get(id(w), w.speaker) for w in transcript.words if not w.sound}) == 1:
+        # One voice left: named by no one, as diarize has it.
         voice_of = {id(w): None for w in transcript.words if not w.sound and is_placeholder(w.speaker)}
     segments = [Segment([replace(w, speaker=voice_of.get(id(w), w.speaker)) for w in s.words])
                 for s in transcript.segments]
@@ -317,9 +323,14 @@ def _clear(line: list[Word], others: list[Word] | None, confidence: float, agree
     real = [w for w in line if normalise_token(w.text)]
     if not real:
         return True
-    if float(np.mean([w.probability for w in real])) < confidence:
+    if not _sure(real, confidence):
         return False
     return others is None or sum(map(len, _heard_alike(real, others))) / len(real) >= agreement
+
+
+def _sure(words: list[Word], confidence: float) -> bool:
+    """Whether the mean probability of the words reaches the confidence."""
+    return float(np.mean([w.probability for w in words])) >= confidence
 
 
 def _sung(words: list[Word]) -> bool:
@@ -360,6 +371,11 @@ def music_spans(words: list[Word]) -> list[tuple[float, float]]:
     """Where the transcript's sound words say music plays: the machine's "[♪ music]" and
     "[♪ singing]", or an editor's description of music ("[♪ gentle piano music]")."""
     return [(w.start, w.end) for w in words if w.sound and ("♪" in w.text or MUSICAL.search(w.text))]
+
+
+def marked_as_lyrics(words: list[Word]) -> bool:
+    """Whether an editor marked these words as lyrics already: a "♪" or "#" among them."""
+    return any(w.text.startswith(LYRICS_MARKS) or w.text.endswith(LYRICS_MARKS) for w in words)
 
 
 def singing_spans(words: list[Word]) -> list[tuple[float, float]]:

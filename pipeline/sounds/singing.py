@@ -5,13 +5,15 @@ A singer holds each note: the voice's pitch stays put for a quarter of a second 
 steps to the next note. A speaker's pitch glides all the time, rising and falling through every
 syllable. So: the pitch of the voice (pYIN, librosa) over the words Whisper heard, averaged over
 150 ms (about one cycle of a singer's vibrato, which averages out), and the share of the voiced
-time that sits on a held note (within HELD_CENTS for HELD_SECONDS). Measured on sung and spoken
-clips over music in .bench/sounds.md.
+time that sits on a held note (within HELD_CENTS for HELD_SECONDS). What it labels on songs and on
+speech over music is measured by .bench/singing.py (.bench/singing.md).
 
 Pure: samples and word times in, a number out.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 import numpy as np
 
@@ -63,7 +65,7 @@ def held_share(cents: np.ndarray) -> tuple[float, float]:
     return float(seconds), float(held.sum() / max(voiced.sum(), 1))
 
 
-def is_sung(pieces: list[tuple[np.ndarray, list[tuple[float, float]]]], rate: float) -> bool:
+def is_sung(pieces: Iterable[tuple[np.ndarray, list[tuple[float, float]]]], rate: float) -> bool:
     """Whether the voice of a run of words sings, judged on pieces of its audio, each with the
     times of its words (seconds into the piece), and on the run's words a second."""
     if rate > MAX_SUNG_RATE:
